@@ -1,0 +1,95 @@
+"""One generic dynamic provider that maps Pulumi's CRUD calls onto a ResourceCore.
+
+The provider object is pickled into state as `__provider`, so it holds no connection and no
+credential: the stack config arrives through `configure` in the provider process, is kept in a
+module-level holder there, and resolved into a cached Session on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from cortex_provider.pulumi.connection import remember_config, session_for_provider
+from cortex_provider.resources.base import ResourceCore
+
+PROVIDER_KEY = "__provider"
+
+
+def _props(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def _unknown(props: Mapping[str, Any]) -> set[str]:
+    """Top-level properties whose value is not known yet (the engine's UNKNOWN sentinel)."""
+    return {k for k, v in props.items() if isinstance(v, str) and v == UNKNOWN}
+
+
+class CoreProvider(ResourceProvider):
+    """Subclasses set `core`; everything else is shared."""
+
+    core: ClassVar[ResourceCore[Any]]
+
+    def configure(self, req: ConfigureRequest) -> None:
+        remember_config(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = _props(news)
+        unknown = _unknown(props)
+        checked = self.core.check(_props(_olds), props)
+        # A preview may not know an input yet (another resource's output): validate the rest.
+        failures = [
+            CheckFailure(f.property, f.reason)
+            for f in checked.failures
+            if f.property.split(".")[0] not in unknown
+        ]
+        inputs = {**checked.inputs, **{k: props[k] for k in unknown}}
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        olds, news = _props(_olds), _props(_news)
+        unknown = _unknown(news)
+        if unknown:  # preview only: an unknown input may change anything it feeds
+            fields = self.core.spec_fields()
+            changed = [k for k in fields if k in unknown or olds.get(k) != news.get(k)]
+            replaces = [k for k in changed if k in self.core.replace_on]
+            return DiffResult(changes=bool(changed), replaces=replaces)
+        d = self.core.diff(_id, olds, news)
+        return DiffResult(
+            changes=d.has_changes,
+            replaces=d.replaces,
+            delete_before_replace=d.delete_before_replace,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        applied = self.core.create(session_for_provider(), self.core.parse(_props(props)))
+        return CreateResult(applied.id, applied.outputs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        live = self.core.read(session_for_provider(), id_, _props(props))
+        if live is None:
+            # An empty id tells the engine the object is gone (refresh drops it; next up recreates).
+            return ReadResult("", {})
+        # The live spec fields double as inputs, so refresh/import record what Snowflake holds.
+        inputs = {k: live.outputs[k] for k in self.core.spec_fields() if k in live.outputs}
+        return ReadResult(live.id, live.outputs, inputs)
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        spec = self.core.parse(_props(_news))
+        outs = self.core.update(session_for_provider(), _id, _props(_olds), spec)
+        return UpdateResult(outs)
+
+    def delete(self, _id: str, _props_: dict[str, Any]) -> None:
+        self.core.delete(session_for_provider(), _id, _props(_props_))

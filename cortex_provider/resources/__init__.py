@@ -1,0 +1,1 @@
+"""Layer 2: one module per resource kind — a pydantic spec and a pure reconcile core over a Session."""

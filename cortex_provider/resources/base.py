@@ -1,0 +1,124 @@
+"""The reconcile-core contract every resource kind implements, independent of Pulumi.
+
+A core turns a validated spec into Snowflake statements through a Session. Outputs always carry the
+normalised spec fields, so `diff` compares what was applied (old outputs) with what is wanted.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cortex_provider.session import Session
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A check failure: the input property at fault and how to fix it."""
+
+    property: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    inputs: dict[str, Any]
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Diff:
+    changed: list[str]
+    replaces: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """Result of create/read/update: the object's id and its full outputs."""
+
+    id: str
+    outputs: dict[str, Any]
+
+
+class SpecError(ValueError):
+    """Input rejected before any SQL is sent; the message names the field and the fix."""
+
+    def __init__(self, kind: str, failures: list[Failure]) -> None:
+        self.failures = failures
+        lines = "; ".join(f"{f.property}: {f.reason}" for f in failures)
+        super().__init__(f"{kind}: invalid input — {lines}")
+
+
+def failures_from(error: ValidationError) -> list[Failure]:
+    """Flatten pydantic errors into (property, reason) pairs with dotted property paths."""
+    out = []
+    for err in error.errors():
+        prop = ".".join(str(part) for part in err["loc"]) or "(input)"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        out.append(Failure(prop, msg))
+    return out
+
+
+class ResourceCore(abc.ABC, Generic[SpecT]):
+    """check/diff are pure; create/read/update/delete talk to Snowflake through the Session."""
+
+    kind: ClassVar[str]
+    spec_type: ClassVar[type[BaseModel]]
+    # Spec fields whose change Snowflake cannot apply in place.
+    replace_on: ClassVar[frozenset[str]] = frozenset()
+    # Spec fields that only steer the provider (no Snowflake call when they change).
+    provider_only: ClassVar[frozenset[str]] = frozenset()
+
+    def spec_fields(self) -> list[str]:
+        """Property names of the spec (a field's alias when it has one, e.g. `schema` for `schema_`)."""
+        return [f.alias or name for name, f in self.spec_type.model_fields.items()]
+
+    def parse(self, props: Mapping[str, Any]) -> SpecT:
+        """Validate props into the spec; raises SpecError naming every bad field."""
+        data = {k: props[k] for k in self.spec_fields() if k in props and props[k] is not None}
+        try:
+            return self.spec_type.model_validate(data)  # type: ignore[return-value]
+        except ValidationError as exc:
+            raise SpecError(self.kind, failures_from(exc)) from None
+
+    def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Checked:
+        try:
+            spec = self.parse(news)
+        except SpecError as exc:
+            return Checked(dict(news), exc.failures)
+        extra = self.validate(spec)
+        return Checked(spec.model_dump(mode="json", by_alias=True), extra)
+
+    def validate(self, spec: SpecT) -> list[Failure]:
+        """Cross-field checks beyond the pydantic model; pure (no SQL)."""
+        return []
+
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+        new = self.parse(news).model_dump(mode="json", by_alias=True)
+        changed = [k for k in self.spec_fields() if olds.get(k) != new.get(k)]
+        return Diff(changed=changed, replaces=[k for k in changed if k in self.replace_on])
+
+    @abc.abstractmethod
+    def create(self, session: Session, spec: SpecT) -> Applied: ...
+
+    @abc.abstractmethod
+    def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
+        """The live object, or None when it no longer exists (Pulumi then drops it from state)."""
+
+    def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: SpecT) -> dict[str, Any]:
+        """In-place update; by default only provider-only fields change, so nothing is sent."""
+        return {**dict(olds), **spec.model_dump(mode="json", by_alias=True)}
+
+    @abc.abstractmethod
+    def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None: ...

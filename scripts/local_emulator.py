@@ -1,0 +1,99 @@
+"""Start the embedded emulator in the background (if it is not already answering) and seed demo data.
+
+Used by scripts/up-local.sh. The demo data stands for what a data pipeline would own in a real
+account (a raw table and two roles); everything Cortex-related is declared in the stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_ACCOUNT = "LOCAL"
+DEMO_USER = "ADMIN"
+
+
+def _answering(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def ensure(host: str, port: int, data: Path, engine: str) -> None:
+    if _answering(host, port):
+        print(f"emulator: already running on {host}:{port}")
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    log = (data / "server.log").open("ab")
+    cmd = [sys.executable, "-m", "cortex_local", "serve", "--host", host, "--port", str(port),
+           "--data", str(data), "--engine", engine]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"emulator: exited with {proc.returncode}; see {data / 'server.log'}")
+        if _answering(host, port):
+            print(f"emulator: started (pid {proc.pid}) on {host}:{port}, data in {data}, engine {engine}; "
+                  f"log {data / 'server.log'}; stop with: kill {proc.pid}")
+            (data / "server.pid").write_text(str(proc.pid))
+            return
+        time.sleep(0.3)
+    sys.exit("emulator: did not answer within 120 s")
+
+
+def seed(host: str, port: int, rows: int) -> None:
+    import snowflake.connector
+
+    from cortex_local.engines.synthetic import PROMPT_PREFIX, extraction_pairs
+
+    conn = snowflake.connector.connect(
+        account=DEMO_ACCOUNT, user=DEMO_USER, password=os.environ.get("SNOWFLAKE_PASSWORD", "local-admin"),
+        host=host, port=port, protocol="http",
+    )
+    cur = conn.cursor()
+    for stmt in (
+        "CREATE DATABASE IF NOT EXISTS CORTEX_DEMO",
+        "CREATE SCHEMA IF NOT EXISTS CORTEX_DEMO.RAW",
+        "CREATE SCHEMA IF NOT EXISTS CORTEX_DEMO.MODELS",
+        "CREATE TABLE IF NOT EXISTS CORTEX_DEMO.RAW.SUPPORT_NOTES (ID INT, NOTE VARCHAR, LABEL_JSON VARCHAR)",
+        "CREATE ROLE IF NOT EXISTS ML_ENGINEER",
+        "CREATE ROLE IF NOT EXISTS ANALYST",
+    ):
+        cur.execute(stmt)
+    have = cur.execute("SELECT COUNT(*) FROM CORTEX_DEMO.RAW.SUPPORT_NOTES").fetchone()
+    if have and have[0]:
+        print(f"seed: CORTEX_DEMO.RAW.SUPPORT_NOTES already holds {have[0]} rows")
+        return
+    pairs = extraction_pairs(rows, seed=7)
+    cur.executemany(
+        "INSERT INTO CORTEX_DEMO.RAW.SUPPORT_NOTES (ID, NOTE, LABEL_JSON) VALUES (%s, %s, %s)",
+        [(i, prompt.removeprefix(PROMPT_PREFIX), completion) for i, (prompt, completion) in enumerate(pairs)],
+    )
+    print(f"seed: inserted {rows} rows into CORTEX_DEMO.RAW.SUPPORT_NOTES; roles ML_ENGINEER, ANALYST")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_ensure = sub.add_parser("ensure")
+    p_seed = sub.add_parser("seed")
+    for p in (p_ensure, p_seed):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=18765)
+    p_ensure.add_argument("--data", type=Path, required=True)
+    p_ensure.add_argument("--engine", default="lora")
+    p_seed.add_argument("--rows", type=int, default=120)
+    args = parser.parse_args()
+    if args.cmd == "ensure":
+        ensure(args.host, args.port, args.data, args.engine)
+    else:
+        seed(args.host, args.port, args.rows)
+
+
+if __name__ == "__main__":
+    main()

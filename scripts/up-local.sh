@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# README command (1): set up, start the embedded Snowflake/Cortex emulator (unless a real connection is
+# configured), seed its demo data, and bring the `local` stack up — with `pulumi up` when the Pulumi CLI
+# is on PATH, otherwise with the offline runner (which says so on its first line).
+#   scripts/up-local.sh [up|preview|refresh|destroy] [extra args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+verb=${1:-up}; shift || true
+scripts/bootstrap.sh --local
+# shellcheck disable=SC1091
+. .venv/bin/activate
+
+STACK=${CORTEX_STACK:-local}
+DATA=${CORTEX_LOCAL_DATA:-$PWD/.cortex-local}
+PORT=${CORTEX_LOCAL_PORT:-18765}
+ENGINE=${CORTEX_LOCAL_ENGINE:-lora}
+# The emulator's admin password. Local only: with a real account, set cortex:password as a secret instead.
+export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}
+
+if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
+  python scripts/local_emulator.py ensure --host 127.0.0.1 --port "$PORT" --data "$DATA" --engine "$ENGINE"
+  python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT"
+fi
+
+if command -v pulumi >/dev/null 2>&1; then
+  # Local file backend (no Pulumi Cloud); the passphrase only guards local secrets.
+  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-local}
+  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-cortex-local-dev}
+  mkdir -p .pulumi-local
+  pulumi stack select --create "$STACK" >/dev/null
+  case "$verb" in
+    up) pulumi up --yes --stack "$STACK" "$@" ;;
+    preview) pulumi preview --diff --stack "$STACK" "$@" ;;
+    refresh) pulumi refresh --yes --stack "$STACK" "$@" ;;
+    destroy) pulumi destroy --yes --stack "$STACK" "$@" ;;
+    *) echo "unknown verb $verb" >&2; exit 2 ;;
+  esac
+else
+  python -m cortex_provider.offline "$verb" --stack "$STACK" --yes "$@"
+fi

@@ -87,7 +87,7 @@ def main() -> None:
         p.add_argument("--port", type=int, default=18765)
     p_ensure.add_argument("--data", type=Path, required=True)
     p_ensure.add_argument("--engine", default="lora")
-    p_seed.add_argument("--rows", type=int, default=120)
+    p_seed.add_argument("--rows", type=int, default=240)
     args = parser.parse_args()
     if args.cmd == "ensure":
         ensure(args.host, args.port, args.data, args.engine)

@@ -1,0 +1,104 @@
+"""Turn a validated StackSpec into resources, wired so one `pulumi up` from empty runs in order.
+
+Order: access grants -> training views -> fine-tuned models (depend on grants and views) ->
+usage grants on each model -> shares and replication of the models (depend on the models).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from cortex_provider.program.spec import ModelSpec, StackSpec
+from cortex_provider.pulumi.finetuned_model import FineTunedModel
+from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
+from cortex_provider.pulumi.training_view import TrainingView
+
+
+def slug(name: str) -> str:
+    """A stable Pulumi resource name from a Snowflake name (`DB.S."My Model"` -> `db-s-my-model`)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
+
+
+@dataclass
+class Built:
+    """What the program registered, for distribution resources and stack outputs."""
+
+    grants: list[pulumi.Resource] = field(default_factory=list)
+    views: dict[str, TrainingView] = field(default_factory=dict)
+    models: dict[str, FineTunedModel] = field(default_factory=dict)
+    others: list[pulumi.Resource] = field(default_factory=list)
+
+
+def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
+    """Limits and cost of a view are those of the first model trained on it."""
+    for m in spec.models:
+        if view in (m.training_view, m.validation_view):
+            epochs = m.options.get("max_epochs")
+            return m.base_model, int(epochs) if isinstance(epochs, int | float) else None
+    return None, None
+
+
+def _build_access(spec: StackSpec, out: Built) -> None:
+    for role in spec.access.cortex_users:
+        out.grants.append(CortexUserGrant(f"cortex-user-{slug(role)}", role=role))
+    for role in spec.access.model_creators:
+        out.grants.append(
+            ModelCreatorGrant(f"model-creator-{slug(role)}", role=role, database=spec.database,
+                              schema=spec.schema_)
+        )
+
+
+def _build_views(spec: StackSpec, out: Built) -> None:
+    for v in spec.training_views:
+        base_model, epochs = _view_base_model(spec, v.name)
+        out.views[v.name] = TrainingView(
+            f"view-{slug(v.name)}", database=spec.database, schema=spec.schema_, name=v.name,
+            query=v.query, source=v.source, prompt_expr=v.prompt, completion_expr=v.completion,
+            where=v.where, base_model=base_model, epochs=epochs,
+        )
+
+
+def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
+    training: Any = out.views[m.training_view].training_query if m.training_view else m.training_query
+    validation: Any = out.views[m.validation_view].training_query if m.validation_view else m.validation_query
+    deps: list[pulumi.Resource] = [*out.grants, *out.views.values()]
+    model = FineTunedModel(
+        f"model-{slug(m.name)}", model_name=m.name, database=spec.database, schema_name=spec.schema_,
+        base_model=m.base_model, training_query=training, validation_query=validation,
+        options=dict(m.options), wait=m.wait, timeout_minutes=m.timeout_minutes,
+        retain_on_delete=m.retain_on_delete, retrain_on=m.retrain_on,
+        opts=pulumi.ResourceOptions(depends_on=deps),
+    )
+    for role in m.usage_roles:
+        out.others.append(
+            ModelUsageGrant(f"model-usage-{slug(m.name)}-{slug(role)}", role=role, model=model.model,
+                            opts=pulumi.ResourceOptions(depends_on=[model]))
+        )
+    return model
+
+
+def build(spec: StackSpec) -> Built:
+    out = Built()
+    _build_access(spec, out)
+    _build_views(spec, out)
+    for m in spec.models:
+        out.models[m.name] = _build_model(spec, m, out)
+    return out
+
+
+def export_outputs(out: Built) -> None:
+    """Stack outputs a reviewer and an operator read: per model its job, status and cost."""
+    for name, model in out.models.items():
+        pulumi.export(f"model:{name}", pulumi.Output.all(
+            model.model, model.status, model.job_id, model.trained_tokens, model.estimated_trained_tokens,
+            model.local_engine,
+        ).apply(lambda v: {
+            "model": v[0], "status": v[1], "job_id": v[2], "trained_tokens": v[3],
+            "estimated_trained_tokens": v[4], "local_engine": v[5],
+        }))
+    for name, view in out.views.items():
+        pulumi.export(f"view:{name}", view.fqn)

@@ -1,0 +1,196 @@
+"""Runs fine-tuning jobs in the server's background: one training at a time, the rest queued PENDING.
+
+Jobs are not tied to the client connection that created them (as in Cortex). On start the runner
+re-queues PENDING jobs and re-runs IN_PROGRESS ones interrupted by a restart (their rows were saved
+at CREATE); a job whose rows are gone is marked ERROR, never left stuck.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from cortex_local.cortex.base_models import base_model
+from cortex_local.cortex.job_store import (
+    CANCELLED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SUCCESS,
+    TERMINAL,
+    JobRecord,
+    JobStore,
+    now_ms,
+)
+from cortex_local.engines.base import Engine, JobCancelled, TrainingJob
+
+log = logging.getLogger("cortex_local.cortex")
+
+# called on SUCCESS to create the MODEL object: (record, adapter_dir)
+OnSuccess = Callable[[JobRecord, Path], None]
+
+
+class LimitError(Exception):
+    """A training row or the data set breaks the base model's documented limits."""
+
+
+class _Reporter:
+    def __init__(self, runner: JobRunner, job_id: str) -> None:
+        self.runner, self.job_id = runner, job_id
+
+    def report(self, progress: float, trained_tokens: int, validation_loss: float | None = None) -> None:
+        if self.job_id in self.runner.cancel_requested:
+            raise JobCancelled(self.job_id)
+        self.runner.store.update(
+            self.job_id, progress=round(max(0.0, min(1.0, progress)), 4), trained_tokens=int(trained_tokens)
+        )
+
+
+class JobRunner:
+    def __init__(self, store: JobStore, engine: Engine, adapters_root: Path, on_success: OnSuccess) -> None:
+        self.store, self.engine, self.adapters_root, self.on_success = (
+            store,
+            engine,
+            adapters_root,
+            on_success,
+        )
+        self.cancel_requested: set[str] = set()
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        for rec in self.store.all():
+            if rec.status not in (PENDING, IN_PROGRESS):
+                continue
+            if self.store.rows(rec.id) is None:
+                self._fail(rec.id, "interrupted by emulator restart (training data no longer available)")
+                continue
+            if rec.status == IN_PROGRESS:
+                log.info("re-running %s, interrupted by an emulator restart", rec.id)
+                self.store.update(rec.id, status=PENDING, progress=0.0, trained_tokens=0)
+            self._queue.put(rec.id)
+        self._thread = threading.Thread(target=self._loop, name="cortex-finetune", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._queue.put(None)
+        for job_id in [r.id for r in self.store.all() if r.status == IN_PROGRESS]:
+            self.cancel_requested.add(job_id)  # stop the engine; status stays IN_PROGRESS for restart
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def submit(self, rec: JobRecord, train: list[tuple[str, str]], valid: list[tuple[str, str]]) -> None:
+        self.store.add(rec, train, valid)
+        self._queue.put(rec.id)
+
+    def cancel(self, job_id: str) -> None:
+        rec = self.store.get(job_id)
+        if rec is None or rec.status in TERMINAL:
+            return
+        self.cancel_requested.add(job_id)
+        if rec.status == PENDING:
+            self.store.update(job_id, status=CANCELLED, finished_on=now_ms())
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            rec = self.store.get(job_id)
+            if rec is None or rec.status != PENDING:
+                continue
+            try:
+                self._run(rec)
+            except Exception as exc:  # never let one job kill the worker
+                log.exception("fine-tuning job %s failed", job_id)
+                self._fail(job_id, f"internal error: {exc}")
+
+    def _fail(self, job_id: str, message: str) -> None:
+        self.store.update(job_id, status=ERROR, finished_on=now_ms(), error={"message": message})
+
+    def check_limits(
+        self, rec: JobRecord, train: list[tuple[str, str]], valid: list[tuple[str, str]]
+    ) -> None:
+        spec = base_model(rec.base_model)
+        size = sum(len(p.encode()) + len(c.encode()) for p, c in train + valid)
+        if size > spec.data_limit_bytes:
+            raise LimitError(
+                f"Training data is {size} bytes, over the {spec.data_limit_bytes} byte limit "
+                f"for base model {spec.name}."
+            )
+        for kind, rows in (("training", train), ("validation", valid)):
+            for i, (prompt, completion) in enumerate(rows, start=1):
+                p = self.engine.count_tokens(spec.name, prompt)
+                if p > spec.prompt_tokens:
+                    raise LimitError(
+                        f"Row {i} of the {kind} data has a prompt of {p} tokens, over the "
+                        f"{spec.prompt_tokens} token prompt share of {spec.name}'s context window."
+                    )
+                c = self.engine.count_tokens(spec.name, completion)
+                if c > spec.completion_tokens:
+                    raise LimitError(
+                        f"Row {i} of the {kind} data has a completion of {c} tokens, over the "
+                        f"{spec.completion_tokens} token completion share of {spec.name}'s context window."
+                    )
+
+    def _run(self, rec: JobRecord) -> None:
+        rows = self.store.rows(rec.id)
+        if rows is None:
+            self._fail(rec.id, "training data no longer available")
+            return
+        train, valid = rows
+        self.store.update(rec.id, status=IN_PROGRESS, attempts=rec.attempts + 1)
+        try:
+            self.check_limits(rec, train, valid)
+        except LimitError as exc:
+            self._fail(rec.id, str(exc))
+            return
+        out = self.adapters_root / rec.id
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        job = TrainingJob(
+            job_id=rec.id,
+            base_model=rec.base_model,
+            model_name=rec.model,
+            training_rows=train,
+            validation_rows=valid,
+            options=dict(rec.options),
+            output_dir=out,
+        )
+        try:
+            result = self.engine.train(job, _Reporter(self, rec.id))
+        except JobCancelled:
+            shutil.rmtree(out, ignore_errors=True)
+            if self._stopping.is_set():
+                return  # server shutdown: left IN_PROGRESS, re-run on the next start
+            self.store.update(rec.id, status=CANCELLED, finished_on=now_ms())
+            return
+        except Exception as exc:
+            shutil.rmtree(out, ignore_errors=True)
+            self._fail(rec.id, f"training failed: {exc}")
+            return
+        if rec.id in self.cancel_requested:
+            shutil.rmtree(out, ignore_errors=True)
+            self.store.update(rec.id, status=CANCELLED, finished_on=now_ms())
+            return
+        try:
+            self.on_success(rec, out)
+        except Exception as exc:
+            shutil.rmtree(out, ignore_errors=True)
+            self._fail(rec.id, f"could not create model {rec.model}: {getattr(exc, 'msg', exc)}")
+            return
+        training_result = {"validation_loss": result.validation_loss, "training_loss": result.training_loss}
+        self.store.update(
+            rec.id,
+            status=SUCCESS,
+            progress=1.0,
+            trained_tokens=int(result.trained_tokens),
+            training_result=training_result,
+            finished_on=now_ms(),
+        )

@@ -1,0 +1,183 @@
+"""The Cortex part of a running emulator: FINETUNE jobs, the runner, the COMPLETE/COUNT_TOKENS UDFs.
+
+Attached to the EmulatorServer as `server.cortex` by `cortex_local.cortex.setup`. Output shapes
+follow Snowflake's FINETUNE reference pages (CREATE returns the job id; SHOW a JSON array of
+{id,status,base_model,created_on}; DESCRIBE a JSON object; CANCEL "Canceled Cortex Fine-tuning job:
+<id>"); DESCRIBE adds one key, `local_engine`, saying which local engine/model stood in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cortex_local.catalog_records import ModelRec
+from cortex_local.cortex.functions import FunctionRegistrar, ModelRef
+from cortex_local.cortex.job_runner import JobRunner
+from cortex_local.cortex.job_store import TERMINAL, JobRecord, JobStore
+from cortex_local.errors import does_not_exist, sql_error
+from cortex_local.idents import qualified
+
+if TYPE_CHECKING:
+    from cortex_local.engines.base import Engine
+    from cortex_local.server import EmulatorServer
+
+
+def cortex_error(message: str) -> Exception:
+    return sql_error(100357, message, "P0000")
+
+
+class CortexService:
+    def __init__(self, server: EmulatorServer) -> None:
+        self.server = server
+        self.root = server.data_dir / "cortex"
+        self.adapters_root = self.root / "adapters"
+        self.adapters_root.mkdir(parents=True, exist_ok=True)
+        self.store = JobStore(self.root / "jobs")
+        self.runner: JobRunner | None = None
+        if server.engine is not None:
+            self.runner = JobRunner(self.store, server.engine, self.adapters_root, self._on_success)
+
+    def start(self) -> None:
+        self.server.on_account(FunctionRegistrar(self))
+        if self.runner is not None:
+            self.runner.start()
+        self.server.on_shutdown(self.stop)
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+
+    def require_engine(self) -> Engine:
+        if self.server.engine is None:
+            raise cortex_error("No Cortex engine is configured: start the emulator with --engine stub|lora.")
+        return self.server.engine
+
+    # -- models -------------------------------------------------------------------------------
+    def model_ref(self, account: str, rec: ModelRec) -> ModelRef:
+        """Inference inputs for a MODEL record; a model imported from a share follows its provider."""
+        source = rec.extra.get("shared_from")
+        if source:
+            from cortex_local.cortex.shares import live_shared_model
+
+            provider = live_shared_model(self.server, account, rec)
+            if provider is None:
+                raise does_not_exist(rec.qualified, "Model")
+            rec = provider
+        adapter = Path(rec.adapter_path) if rec.adapter_path else None
+        return ModelRef(rec.base_model, adapter, rec.qualified)
+
+    def _on_success(self, job: JobRecord, adapter_dir: Path) -> None:
+        """Create the MODEL owned by the creating role; a taken name gets a suffix (as Cortex does)."""
+        catalog = self.server.catalog
+        engine = self.require_engine()
+        with catalog.lock:
+            name, n = job.model_name, 1
+            while catalog.model(job.account, job.model_db, job.model_schema, name) is not None:
+                name = f"{job.model_name}_{n}"
+                n += 1
+            rec = ModelRec(
+                database=job.model_db,
+                schema=job.model_schema,
+                name=name,
+                owner=job.owner_role,
+                base_model=job.base_model,
+                backing_model=engine.backing_model(job.base_model),
+                adapter_path=str(adapter_dir),
+                job_id=job.id,
+                extra={"engine": engine.name},
+            )
+            catalog.add_model(job.account, rec)
+        if name != job.model_name:
+            self.store.update(job.id, model_name=name, model=qualified(job.model_db, job.model_schema, name))
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def submit(self, rec: JobRecord, train: list[tuple[str, str]], valid: list[tuple[str, str]]) -> None:
+        if self.runner is None:
+            raise cortex_error("No Cortex engine is configured: start the emulator with --engine stub|lora.")
+        self.runner.submit(rec, train, valid)
+
+    @staticmethod
+    def new_job_id() -> str:
+        return f"ft_{uuid.uuid4()}"
+
+    def _expire(self) -> None:
+        cutoff = time.time() * 1000 - self.server.job_retention_s * 1000
+        for rec in self.store.all():
+            if rec.status in TERMINAL and (rec.finished_on or rec.created_on) < cutoff:
+                self.store.remove(rec.id)
+
+    def purge(self, account: str) -> int:
+        """Emulator-only: drop every finished job record of `account` now (MODEL objects stay)."""
+        gone = [r.id for r in self.store.all() if r.account == account and r.status in TERMINAL]
+        for job_id in gone:
+            self.store.remove(job_id)
+        return len(gone)
+
+    def job(self, account: str, job_id: str) -> JobRecord:
+        self._expire()
+        rec = self.store.get(job_id.strip())
+        if rec is None or rec.account != account:
+            raise cortex_error(f"Fine-tuning job '{job_id}' does not exist or not authorized.")
+        return rec
+
+    def show(self, account: str) -> str:
+        self._expire()
+        jobs = [r for r in self.store.all() if r.account == account]
+        jobs.sort(key=lambda r: r.created_on, reverse=True)
+        return json.dumps(
+            [
+                {"id": r.id, "status": r.status, "base_model": r.base_model, "created_on": r.created_on}
+                for r in jobs
+            ],
+            separators=(",", ":"),
+        )
+
+    def describe(self, account: str, job_id: str) -> str:
+        rec = self.job(account, job_id)
+        return json.dumps(describe_object(rec), separators=(",", ":"))
+
+    def cancel(self, account: str, job_id: str) -> str:
+        rec = self.job(account, job_id)
+        if rec.status in TERMINAL:
+            raise cortex_error(f"Cannot cancel fine-tuning job '{rec.id}': its status is {rec.status}.")
+        assert self.runner is not None
+        self.runner.cancel(rec.id)
+        return f"Canceled Cortex Fine-tuning job: {rec.id}"
+
+
+def describe_object(rec: JobRecord) -> dict[str, Any]:
+    """FINETUNE('DESCRIBE') keys, in the documented example's order, plus `error` and `local_engine`."""
+    out: dict[str, Any] = {
+        "base_model": rec.base_model,
+        "created_on": rec.created_on,
+    }
+    if rec.finished_on is not None:
+        out["finished_on"] = rec.finished_on
+    out.update(
+        id=rec.id,
+        model=rec.model,
+        progress=round(rec.progress, 4),
+        status=rec.status,
+        training_data=rec.training_data,
+    )
+    if rec.trained_tokens or rec.status == "SUCCESS":
+        out["trained_tokens"] = rec.trained_tokens
+    if rec.training_result is not None:
+        out["training_result"] = rec.training_result
+    if rec.validation_data is not None:
+        out["validation_data"] = rec.validation_data
+    if rec.options:
+        out["options"] = {k: v for k, v in rec.options.items()}
+    if rec.error is not None:
+        out["error"] = rec.error
+    out["local_engine"] = {
+        "engine": rec.engine,
+        "backing_model": rec.backing_model,
+        "note": "trained by the cortex_local emulator, not by Snowflake"
+        + (" (the stub engine trains nothing)" if rec.engine == "stub" else ""),
+    }
+    return out

@@ -1,0 +1,284 @@
+"""ModelReplication: a replication group on the primary plus a refreshed replica in each target.
+
+Primary: CREATE REPLICATION GROUP g OBJECT_TYPES = DATABASES ALLOWED_DATABASES ALLOWED_ACCOUNTS
+[REPLICATION_SCHEDULE]. Each target (its own Session, from `connector`): CREATE REPLICATION GROUP g
+AS REPLICA OF org.primary.g, then REFRESH. Fine-tuned models reach the targets only on a refresh,
+so `refresh_token` (the program passes the FineTunedModel's job id) makes a change upstream an
+in-place update that refreshes every target. Targets are added/removed in place. Read reports only
+targets whose replica still exists, so a replica dropped by hand is recreated + refreshed by the
+next `up`. Delete drops the replicas, then the primary group -- never a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cortex_provider.resources.base import Applied, ResourceCore
+from cortex_provider.resources.share import account, ident, same_account, sorted_unique
+from cortex_provider.session import Session
+from cortex_provider.sql.finetune import ShowModels
+from cortex_provider.sql.identifiers import AccountName, Identifier
+from cortex_provider.sql.parse_show import ReplicationGroupInfo, parse_models, parse_replication_groups
+from cortex_provider.sql.sharing import (
+    AlterReplicationGroupSet,
+    CreateReplicaGroup,
+    CreateReplicationGroup,
+    DropReplicationGroup,
+    RefreshReplicationGroup,
+    ShowReplicationGroups,
+    check_schedule,
+)
+from cortex_provider.sql.sharing_extra import CurrentAccount, SetAllowedDatabases, UnsetReplicationSchedule
+
+# (target account, connections.toml name or None) -> a Session in that account
+Connector = Callable[[AccountName, str | None], Session]
+
+
+class ReplicationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    databases: list[str] = Field(min_length=1)
+    target_accounts: list[str] = Field(min_length=1)
+    schedule: str | None = None
+    refresh_token: str | None = None
+    target_connections: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("group")
+    @classmethod
+    def _group(cls, v: str) -> str:
+        return ident(v, "group")
+
+    @field_validator("databases")
+    @classmethod
+    def _dbs(cls, v: list[str]) -> list[str]:
+        return sorted_unique(ident(d, f"databases[{i}]") for i, d in enumerate(v))
+
+    @field_validator("target_accounts")
+    @classmethod
+    def _targets(cls, v: list[str]) -> list[str]:
+        return sorted_unique(account(a, f"target_accounts[{i}]") for i, a in enumerate(v))
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, v: str | None) -> str | None:
+        return None if v is None else check_schedule(v, "schedule")
+
+    @field_validator("refresh_token", mode="before")
+    @classmethod
+    def _token(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
+    @model_validator(mode="after")
+    def _connections_name_targets(self) -> ReplicationSpec:
+        conns = {}
+        for key, name in self.target_connections.items():
+            match = next((t for t in self.target_accounts if same_account(t, key)), None)
+            if match is None:
+                raise ValueError(f"target_connections: {key!r} is not one of target_accounts")
+            conns[match] = name
+        self.target_connections = conns
+        return self
+
+    @property
+    def identifier(self) -> Identifier:
+        return Identifier.parse(self.group)
+
+    def database_ids(self) -> tuple[Identifier, ...]:
+        return tuple(Identifier.parse(d) for d in self.databases)
+
+
+def whoami(session: Session) -> AccountName:
+    row = session.query_one(CurrentAccount()) or {}
+    return AccountName(
+        str(row.get("ACCOUNT_NAME", "")).upper(), str(row.get("ORGANIZATION_NAME", "")).upper()
+    )
+
+
+def resolve(target: str, me: AccountName) -> AccountName:
+    """A bare target name belongs to the primary's organisation."""
+    acct = AccountName.parse(target)
+    return acct if acct.org else AccountName(acct.account, me.org)
+
+
+def _group_row(
+    session: Session, group: Identifier, where: AccountName, primary: bool
+) -> ReplicationGroupInfo | None:
+    """The primary (or secondary) group `group` living in account `where`, per SHOW REPLICATION GROUPS."""
+    for row in parse_replication_groups(session.execute(ShowReplicationGroups())):
+        in_account = row.account_name is None or row.account_name.upper() == where.account
+        if row.name.strip('"') == group.name and row.is_primary == primary and in_account:
+            return row
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ReplicationCore(ResourceCore[ReplicationSpec]):
+    kind: ClassVar[str] = "cortex:ModelReplication"
+    spec_type: ClassVar[type[BaseModel]] = ReplicationSpec
+    replace_on: ClassVar[frozenset[str]] = frozenset({"group"})
+    provider_only: ClassVar[frozenset[str]] = frozenset({"target_connections"})
+
+    def __init__(self, connector: Connector) -> None:
+        self._connector = connector
+
+    def _target(self, acct: AccountName, conns: Mapping[str, str], written: str | None = None) -> Session:
+        name = conns.get(written or "") or next(
+            (v for k, v in conns.items() if same_account(k, acct.sql())), None
+        )
+        return self._connector(acct, name)
+
+    # -- create / update: one convergence ------------------------------------------------------
+    def create(self, session: Session, spec: ReplicationSpec) -> Applied:
+        return Applied(spec.group, self._converge(session, spec, None))
+
+    def update(
+        self, session: Session, id_: str, olds: Mapping[str, Any], spec: ReplicationSpec
+    ) -> dict[str, Any]:
+        return self._converge(session, spec, olds)
+
+    def _converge(
+        self, session: Session, spec: ReplicationSpec, olds: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        me, group = whoami(session), spec.identifier
+        wanted = {t: resolve(t, me) for t in spec.target_accounts}
+        row = _group_row(session, group, me, primary=True)
+        if row is None:
+            session.execute(
+                CreateReplicationGroup(
+                    group, spec.database_ids(), tuple(wanted.values()), spec.schedule, if_not_exists=True
+                )
+            )
+            allowed: set[AccountName] = set()
+        else:
+            allowed = {AccountName.parse(a) for a in row.allowed_accounts} - {me}
+        old = olds or {}
+        conns = {**(old.get("target_connections") or {}), **spec.target_connections}
+        previous = {resolve(t, me) for t in old.get("target_accounts") or []} | allowed
+        for acct in sorted(previous - set(wanted.values()), key=AccountName.sql):
+            _drop_replica(self._target(acct, conns), group, acct)
+        if row is not None:
+            self._alter_primary(session, spec, row, allowed, set(wanted.values()), old)
+        refresh_all = olds is None or any(
+            old.get(k) != getattr(spec, k) for k in ("refresh_token", "databases")
+        )
+        replicas: dict[str, Any] = {}
+        for written, acct in wanted.items():
+            target = self._target(acct, conns, written)
+            before = (old.get("replicas") or {}).get(written) or {}
+            last = before.get("last_refreshed_at")
+            created = _ensure_replica(target, group, acct, me)
+            if created or refresh_all or acct not in allowed:
+                target.execute(RefreshReplicationGroup(group))
+                last = _now()
+            replicas[written] = _status(target, acct, spec.databases, True, last)
+        return {**spec.model_dump(mode="json"), **_refs(me, group), "replicas": replicas}
+
+    @staticmethod
+    def _alter_primary(
+        session: Session,
+        spec: ReplicationSpec,
+        row: ReplicationGroupInfo,
+        allowed: set[AccountName],
+        wanted: set[AccountName],
+        old: Mapping[str, Any],
+    ) -> None:
+        group = spec.identifier
+        if allowed != wanted:
+            accts = tuple(sorted(wanted, key=AccountName.sql))
+            session.execute(AlterReplicationGroupSet(group, allowed_accounts=accts))
+        if old.get("databases") != spec.databases:
+            session.execute(SetAllowedDatabases(group, spec.database_ids()))
+        live_schedule = (row.replication_schedule or "").strip() or None
+        if live_schedule != spec.schedule:
+            if spec.schedule is None:
+                session.execute(UnsetReplicationSchedule(group))
+            else:
+                session.execute(AlterReplicationGroupSet(group, schedule=spec.schedule))
+
+    # -- read / delete --------------------------------------------------------------------------
+    def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
+        me, group = whoami(session), Identifier.parse(id_, "id")
+        row = _group_row(session, group, me, primary=True)
+        if row is None:
+            return None
+        written = list(props.get("target_accounts") or [])
+        conns = props.get("target_connections") or {}
+        dbs = list(props.get("databases") or [])  # SHOW REPLICATION GROUPS does not list them
+        present, replicas = [], {}
+        for acct in sorted({AccountName.parse(a) for a in row.allowed_accounts} - {me}, key=AccountName.sql):
+            name = next((w for w in written if resolve(w, me) == acct), acct.sql())
+            target = self._target(acct, conns, name)
+            alive = _group_row(target, group, acct, primary=False) is not None
+            last = ((props.get("replicas") or {}).get(name) or {}).get("last_refreshed_at")
+            replicas[name] = _status(target, acct, dbs, alive, last if alive else None)
+            if alive:
+                present.append(name)
+        outputs = {
+            "group": group.sql(),
+            "databases": dbs,
+            "target_accounts": sorted(present),  # a missing replica is drift: the next up recreates it
+            "schedule": (row.replication_schedule or "").strip() or None,
+            "refresh_token": props.get("refresh_token"),
+            "target_connections": dict(conns),
+            **_refs(me, group),
+            "replicas": replicas,
+        }
+        return Applied(group.sql(), outputs)
+
+    def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
+        me, group = whoami(session), Identifier.parse(id_, "id")
+        conns = props.get("target_connections") or {}
+        targets = {resolve(t, me) for t in props.get("target_accounts") or []}
+        primary_ref = f"{me.sql()}.{group.sql()}"
+        for row in parse_replication_groups(session.execute(ShowReplicationGroups())):
+            if (
+                not row.is_primary
+                and row.name.strip('"') == group.name
+                and row.account_name
+                and (row.primary or "").upper() == primary_ref.upper()
+            ):
+                targets.add(
+                    AccountName(row.account_name.upper(), (row.organization_name or me.org or "").upper())
+                )
+        for acct in sorted(targets - {me}, key=AccountName.sql):
+            _drop_replica(self._target(acct, conns), group, acct)
+        session.execute(DropReplicationGroup(group))  # the group only: the databases stay
+
+
+def _refs(me: AccountName, group: Identifier) -> dict[str, str]:
+    return {"primary_account": me.sql(), "primary_group": f"{me.sql()}.{group.sql()}"}
+
+
+def _ensure_replica(target: Session, group: Identifier, acct: AccountName, me: AccountName) -> bool:
+    """Create the secondary group unless it exists; True when it was created now."""
+    if _group_row(target, group, acct, primary=False) is not None:
+        return False
+    target.execute(CreateReplicaGroup(group, me, group, if_not_exists=True))
+    return True
+
+
+def _drop_replica(target: Session, group: Identifier, acct: AccountName) -> None:
+    """Drop the secondary group in `acct` (never a primary group of the same name there)."""
+    if _group_row(target, group, acct, primary=False) is not None:
+        target.execute(DropReplicationGroup(group))
+
+
+def _status(
+    target: Session, acct: AccountName, databases: list[str], replicated: bool, last: str | None
+) -> dict[str, Any]:
+    """Per-target outputs: replica present, last refresh this provider ran, models visible there."""
+    names = {Identifier.parse(d).name for d in databases}
+    models = []
+    if replicated:
+        models = sorted(
+            m.qualified.sql() for m in parse_models(target.execute(ShowModels())) if m.database in names
+        )
+    return {"account": acct.sql(), "replicated": replicated, "last_refreshed_at": last, "models": models}

@@ -1,0 +1,234 @@
+"""ModelShare: a Snowflake share that hands fine-tuned models of one schema to consumer accounts.
+
+Create/update converge the live share on the spec: USAGE on the database, the schema and each
+model granted to the share (stale grants revoked), consumer accounts added/removed in place. Only
+`name` forces a replace. Read reports what SHOW SHARES / SHOW GRANTS TO SHARE say, so accounts or
+grants changed by hand surface as a diff and the next `up` repairs them. Delete drops the share,
+never the database or the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from cortex_provider.errors import InvalidIdentifier
+from cortex_provider.resources.base import Applied, ResourceCore
+from cortex_provider.session import Session
+from cortex_provider.sql.grants import (
+    Grantee,
+    GrantPrivilege,
+    GrantTarget,
+    ObjectType,
+    Privilege,
+    RevokePrivilege,
+    ShowGrants,
+)
+from cortex_provider.sql.identifiers import AccountName, Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.parse_show import ShareInfo, canonical_name, parse_grants, parse_shares
+from cortex_provider.sql.sharing import AlterShareAccounts, CreateShare, DropShare, ShowShares
+
+_ORDER = (ObjectType.DATABASE, ObjectType.SCHEMA, ObjectType.MODEL)
+
+
+def ident(text: str, field: str) -> str:
+    """User-written identifier -> the canonical rendering (`my_db` -> `MY_DB`, `"a b"` kept)."""
+    return Identifier.parse(text, field).sql()
+
+
+def account(text: str, field: str) -> str:
+    return AccountName.parse(text, field).sql()
+
+
+def same_account(a: str, b: str) -> bool:
+    """`ORG.ACCT` equals `ACCT` (a bare name means the provider's own organisation)."""
+    try:
+        x, y = AccountName.parse(a), AccountName.parse(b)
+    except InvalidIdentifier:
+        return a.upper() == b.upper()
+    if x.org and y.org:
+        return x == y
+    return x.account == y.account
+
+
+def as_written(live: Iterable[str], written: Iterable[str]) -> list[str]:
+    """Live account names in the form the spec wrote them (unknown ones as printed), sorted."""
+    written = list(written)
+    out = {next((w for w in written if same_account(w, a)), a.upper()) for a in live}
+    return sorted(out)
+
+
+def sorted_unique(values: Iterable[str]) -> list[str]:
+    return sorted(dict.fromkeys(values))
+
+
+class ShareSpec(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    name: str
+    database: str
+    schema_: str = Field(alias="schema")
+    models: list[str] = Field(default_factory=list)
+    consumer_accounts: list[str] = Field(default_factory=list)
+
+    @field_validator("name", "database")
+    @classmethod
+    def _ident(cls, v: str, info: ValidationInfo) -> str:
+        return ident(v, info.field_name or "name")
+
+    @field_validator("consumer_accounts")
+    @classmethod
+    def _accounts(cls, v: list[str]) -> list[str]:
+        return sorted_unique(account(a, f"consumer_accounts[{i}]") for i, a in enumerate(v))
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema(cls, v: str, info: ValidationInfo) -> str:
+        if "database" not in info.data:
+            return v  # the database is invalid; that failure is reported on its own
+        db = Identifier.parse(info.data["database"], "database")
+        schema = SchemaName.parse(v, "schema", default_database=db)
+        if schema.database != db:
+            raise ValueError(f"{schema.sql()} is not in database {db.sql()}; give the schema name only")
+        return schema.schema.sql()
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if "database" not in info.data or "schema_" not in info.data:
+            return v
+        db = Identifier.parse(info.data["database"])
+        schema = SchemaName(db, Identifier.parse(info.data["schema_"]))
+        models = []
+        for i, text in enumerate(v):
+            q = QualifiedName.parse(text, f"models[{i}]").resolve(schema)
+            if q.schema_name != schema:
+                raise ValueError(
+                    f"models[{i}]: {q.sql()} is not in {schema.sql()}; one ModelShare shares the models "
+                    "of one schema (declare another ModelShare for other schemas)"
+                )
+            models.append(q.name.sql())
+        return sorted_unique(models)
+
+    @property
+    def identifier(self) -> Identifier:
+        return Identifier.parse(self.name)
+
+    def targets(self) -> list[GrantTarget]:
+        """What the share must hold, in grant order: database, schema, models."""
+        db = Identifier.parse(self.database)
+        schema = SchemaName(db, Identifier.parse(self.schema_))
+        models = [QualifiedName(Identifier.parse(m), schema.schema, db) for m in self.models]
+        return [GrantTarget.database(db), GrantTarget.schema(schema), *map(GrantTarget.model, models)]
+
+
+@dataclass(frozen=True)
+class LiveShare:
+    info: ShareInfo
+    grants: set[tuple[ObjectType, str]]  # (granted_on, canonical name) of USAGE grants
+
+    def names(self, kind: ObjectType) -> list[str]:
+        return sorted(n for k, n in self.grants if k is kind)
+
+
+def find_share(session: Session, name: Identifier) -> LiveShare | None:
+    infos = parse_shares(session.execute(ShowShares(like=name)))
+    info = next((s for s in infos if s.kind == "OUTBOUND" and s.name.strip('"') == name.name), None)
+    if info is None:
+        return None
+    grants = set()
+    for g in parse_grants(session.execute(ShowGrants(to_share=name))):
+        if g.privilege.upper() == "USAGE" and g.granted_on.upper() in {t.value for t in _ORDER}:
+            grants.add((ObjectType(g.granted_on.upper()), canonical_name(g.name)))
+    return LiveShare(info, grants)
+
+
+def _target(kind: ObjectType, name: str) -> GrantTarget:
+    if kind is ObjectType.DATABASE:
+        return GrantTarget.database(Identifier.parse(name))
+    if kind is ObjectType.SCHEMA:
+        return GrantTarget.schema(SchemaName.parse(name))
+    return GrantTarget.model(QualifiedName.parse(name))
+
+
+class ShareCore(ResourceCore[ShareSpec]):
+    kind: ClassVar[str] = "cortex:ModelShare"
+    spec_type: ClassVar[type[BaseModel]] = ShareSpec
+    replace_on: ClassVar[frozenset[str]] = frozenset({"name"})
+
+    def spec_fields(self) -> list[str]:
+        return [f.alias or n for n, f in ShareSpec.model_fields.items()]
+
+    def create(self, session: Session, spec: ShareSpec) -> Applied:
+        # IF NOT EXISTS: an interrupted create is finished, not failed; the reconcile converges it.
+        session.execute(CreateShare(spec.identifier, if_not_exists=True))
+        return self._converge(session, spec)
+
+    def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ShareSpec) -> dict[str, Any]:
+        return self._converge(session, spec).outputs
+
+    def _converge(self, session: Session, spec: ShareSpec) -> Applied:
+        name = spec.identifier
+        live = find_share(session, name)
+        if live is None:
+            raise RuntimeError(f"share {name.sql()} vanished while it was being configured; run up again")
+        wanted = spec.targets()
+        keys = {(t.object_type, t.name.sql()) for t in wanted}
+        for kind in reversed(_ORDER):  # models, then schemas, then the database
+            for _, stale in sorted(k for k in live.grants - keys if k[0] is kind):
+                session.execute(RevokePrivilege(Privilege.USAGE, _target(kind, stale), Grantee.share(name)))
+        for t in wanted:
+            if (t.object_type, t.name.sql()) not in live.grants:
+                session.execute(GrantPrivilege(Privilege.USAGE, t, Grantee.share(name)))
+        extra = [a for a in live.info.to if not any(same_account(a, w) for w in spec.consumer_accounts)]
+        missing = [w for w in spec.consumer_accounts if not any(same_account(a, w) for a in live.info.to)]
+        if extra:
+            accts = tuple(AccountName.parse(a) for a in extra)
+            session.execute(AlterShareAccounts(name, "REMOVE", accts))
+        if missing:
+            session.execute(AlterShareAccounts(name, "ADD", tuple(AccountName.parse(a) for a in missing)))
+        return Applied(spec.name, {**spec.model_dump(mode="json"), **_refs(live.info, name)})
+
+    def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
+        name = Identifier.parse(id_, "id")
+        live = find_share(session, name)
+        if live is None:
+            return None
+        return Applied(name.sql(), {**live_fields(live, name, props), **_refs(live.info, name)})
+
+    def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
+        session.execute(DropShare(Identifier.parse(id_, "id")))
+
+
+def _refs(info: ShareInfo, name: Identifier) -> dict[str, Any]:
+    owner = (info.owner_account or "").upper() or None
+    return {"owner_account": owner, "share_ref": f"{owner}.{name.sql()}" if owner else name.sql()}
+
+
+def live_fields(live: LiveShare, name: Identifier, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec fields as Snowflake has them now, in the spec's normal form (drift shows as a diff)."""
+    dbs = live.names(ObjectType.DATABASE)
+    database = dbs[0] if len(dbs) == 1 else None
+    schemas = [SchemaName.parse(s) for s in live.names(ObjectType.SCHEMA)]
+    schema: str | None = None  # one schema grant inside the database, else a drift to repair
+    if len(schemas) == 1 and database is not None and schemas[0].database.sql() == database:
+        schema = schemas[0].schema.sql()
+    models = []
+    for m in live.names(ObjectType.MODEL):
+        q = QualifiedName.parse(m)
+        in_place = (
+            database is not None and schema is not None and q.schema_name.sql() == f"{database}.{schema}"
+        )
+        models.append(q.name.sql() if in_place else q.sql())
+    return {
+        "name": name.sql(),
+        "database": database,
+        "schema": schema,
+        "models": sorted_unique(models),
+        "consumer_accounts": as_written(live.info.to, props.get("consumer_accounts") or []),
+    }

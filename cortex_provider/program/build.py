@@ -15,6 +15,8 @@ import pulumi
 from cortex_provider.program.spec import ModelSpec, StackSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
+from cortex_provider.pulumi.replication import ModelReplication
+from cortex_provider.pulumi.share import ModelShare
 from cortex_provider.pulumi.training_view import TrainingView
 
 
@@ -31,6 +33,8 @@ class Built:
     views: dict[str, TrainingView] = field(default_factory=dict)
     models: dict[str, FineTunedModel] = field(default_factory=dict)
     others: list[pulumi.Resource] = field(default_factory=list)
+    shares: dict[str, ModelShare] = field(default_factory=dict)
+    replications: dict[str, ModelReplication] = field(default_factory=dict)
 
 
 def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
@@ -81,12 +85,33 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
     return model
 
 
+def _build_distribution(spec: StackSpec, out: Built) -> None:
+    """Shares (same region) and replication (other regions) of the trained models."""
+    for s in spec.shares:
+        models = [out.models[m] for m in s.models]
+        out.shares[s.name] = ModelShare(
+            f"share-{slug(s.name)}", name=s.name, database=spec.database, schema=spec.schema_,
+            models=[m.model for m in models], consumer_accounts=s.consumer_accounts,
+            opts=pulumi.ResourceOptions(depends_on=list(models)),
+        )
+    for r in spec.replication:
+        models = [out.models[m] for m in (r.refresh_on if r.refresh_on is not None else list(out.models))]
+        # A new training run changes the job id; the changed token makes `up` refresh every target.
+        token = pulumi.Output.all(*(m.job_id for m in models)).apply(lambda ids: ",".join(str(i) for i in ids))
+        out.replications[r.group] = ModelReplication(
+            f"replication-{slug(r.group)}", group=r.group, databases=r.databases,
+            target_accounts=r.target_accounts, schedule=r.schedule, refresh_token=token,
+            opts=pulumi.ResourceOptions(depends_on=list(models)),
+        )
+
+
 def build(spec: StackSpec) -> Built:
     out = Built()
     _build_access(spec, out)
     _build_views(spec, out)
     for m in spec.models:
         out.models[m.name] = _build_model(spec, m, out)
+    _build_distribution(spec, out)
     return out
 
 
@@ -102,3 +127,7 @@ def export_outputs(out: Built) -> None:
         }))
     for name, view in out.views.items():
         pulumi.export(f"view:{name}", view.fqn)
+    for name, share in out.shares.items():
+        pulumi.export(f"share:{name}", share.share_ref)
+    for group, rep in out.replications.items():
+        pulumi.export(f"replication:{group}", rep.replicas)

@@ -70,15 +70,18 @@ class ModelSpec(_Strict):
 
 class ShareSpec(_Strict):
     name: str
-    models: list[str]
-    consumer_accounts: list[str] = Field(default_factory=list)
+    models: list[str] = Field(description="names under `models` (shared from the stack's database/schema)")
+    consumer_accounts: list[str] = Field(default_factory=list, description="ORG.ACCOUNT or ACCOUNT")
 
 
 class ReplicationSpec(_Strict):
     group: str
     databases: list[str]
-    target_accounts: list[str]
+    target_accounts: list[str] = Field(description="ORG.ACCOUNT or ACCOUNT, one per region")
     schedule: str | None = None
+    refresh_on: list[str] | None = Field(
+        None, description="models whose new training triggers a refresh of every target (default: all)"
+    )
 
 
 class StackSpec(_Strict):
@@ -103,9 +106,13 @@ class StackSpec(_Strict):
                     )
         models = {m.name for m in self.models}
         for i, s in enumerate(self.shares):
-            unknown = [m for m in s.models if m not in models and "." not in m]
+            unknown = [m for m in s.models if m not in models]
             if unknown:
                 raise ValueError(f"shares[{i}].models: {unknown} are not declared under models")
+        for i, r in enumerate(self.replication):
+            unknown = [m for m in (r.refresh_on or []) if m not in models]
+            if unknown:
+                raise ValueError(f"replication[{i}].refresh_on: {unknown} are not declared under models")
         for kind, names in (("training_views", [v.name for v in self.training_views]),
                             ("models", [m.name for m in self.models])):
             dupes = sorted({n for n in names if names.count(n) > 1})

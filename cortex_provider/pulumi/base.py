@@ -20,6 +20,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from cortex_provider.pulumi.connection import remember_config, session_for_provider
@@ -33,8 +34,8 @@ def _props(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _unknown(props: Mapping[str, Any]) -> set[str]:
-    """Top-level properties whose value is not known yet (the engine's UNKNOWN sentinel)."""
-    return {k for k, v in props.items() if isinstance(v, str) and v == UNKNOWN}
+    """Top-level properties not known yet: the SDK hands them over as `Unknown()` (or the raw sentinel)."""
+    return {k for k, v in props.items() if isinstance(v, Unknown) or (isinstance(v, str) and v == UNKNOWN)}
 
 
 class CoreProvider(ResourceProvider):

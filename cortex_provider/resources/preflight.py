@@ -1,0 +1,240 @@
+"""Training-data pre-flight: one aggregate query inside Snowflake, zero training rows fetched.
+
+`preflight(session, query, base_model, epochs)` measures the data FINETUNE would read (rows, UTF-8
+bytes, prompt/completion tokens, rows over the base model's prompt/completion share, null/empty
+values, duplicates) and estimates trained tokens = (prompt + completion tokens) x epochs, the
+docs' "input tokens x epochs". Tokens come from SNOWFLAKE.CORTEX.COUNT_TOKENS where the account
+has it (exact, billed per token), else from the documented ~4 characters per token; the report
+says which (`token_method`).
+
+Hard limits become `errors` (raise with `raise_for_errors`): rows over the prompt or completion
+share, data over the model's training-data size limit, no rows at all. Guidance becomes
+`warnings`: fewer than a few hundred examples (the docs' advice), empty completions, duplicates.
+It runs SQL, so it is used from create/update paths (TrainingView, FineTunedModel), never `check`.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from cortex_provider.errors import CortexProviderError, SnowflakeStatementError
+from cortex_provider.session import Session
+from cortex_provider.sql.finetune import CONTEXT_LIMITS
+from cortex_provider.sql.preflight import PreflightQuery
+from cortex_provider.sql.rows import to_int
+from cortex_provider.sql.statement import UserQuery
+
+K, MB, GB = 1024, 1024 * 1024, 1024 * 1024 * 1024
+# Training-data size limit per base model (Cortex fine-tuning docs, "Other considerations").
+DATA_LIMITS: dict[str, int] = {
+    "llama3-8b": 1 * GB,
+    "llama3-70b": 250 * MB,
+    "llama3.1-8b": 1 * GB,
+    "llama3.1-70b": 250 * MB,
+    "mistral-7b": 1 * GB,
+    "mixtral-8x7b": 250 * MB,
+}
+# Not in Snowflake's fine-tuning tables; the emulator's documented choice (llama3.1-8b's split).
+UNDOCUMENTED: dict[str, tuple[int, int, int]] = {
+    "llama3.2-1b": (20 * K, 4 * K, 1 * GB),
+    "llama3.2-3b": (20 * K, 4 * K, 1 * GB),
+}
+FEW_EXAMPLES = 200  # "Start with a few hundred examples."
+METHOD_COUNT_TOKENS = "SNOWFLAKE.CORTEX.COUNT_TOKENS"
+METHOD_ESTIMATE = "estimate: CEIL(characters / 4)"
+_NO_LIMIT = 2**62
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    base_model: str
+    prompt_tokens: int
+    completion_tokens: int
+    data_bytes: int
+    documented: bool = True
+
+
+def limits_for(base_model: str) -> ModelLimits | None:
+    name = base_model.strip().lower()
+    if name in CONTEXT_LIMITS:
+        prompt, completion = CONTEXT_LIMITS[name]
+        return ModelLimits(name, prompt, completion, DATA_LIMITS.get(name, 250 * MB))
+    if name in UNDOCUMENTED:
+        prompt, completion, data = UNDOCUMENTED[name]
+        return ModelLimits(name, prompt, completion, data, documented=False)
+    return None
+
+
+class PreflightError(CortexProviderError, ValueError):
+    """The training data breaks a hard limit of the base model; the message has the counts."""
+
+    def __init__(self, where: str, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(f"{where}: training data pre-flight failed: " + "; ".join(errors))
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    base_model: str | None
+    token_method: str
+    row_count: int
+    distinct_pairs: int
+    total_bytes: int
+    prompt_tokens: int
+    completion_tokens: int
+    max_prompt_tokens: int
+    max_completion_tokens: int
+    rows_over_prompt_limit: int | None
+    rows_over_completion_limit: int | None
+    empty_completions: int
+    null_prompts: int
+    duplicate_rows: int
+    epochs: int
+    input_tokens: int
+    estimated_trained_tokens: int
+    prompt_limit: int | None
+    completion_limit: int | None
+    data_limit_bytes: int | None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_outputs(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def raise_for_errors(self, where: str) -> None:
+        if self.errors:
+            raise PreflightError(where, self.errors)
+
+
+_COUNT_TOKENS: weakref.WeakKeyDictionary[Session, bool] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def preflight(
+    session: Session,
+    query: UserQuery | str,
+    base_model: str | None,
+    epochs: int | None = None,
+    *,
+    count_tokens: bool | None = None,
+) -> PreflightReport:
+    """Measure `query` (a SELECT yielding prompt/completion) in one round trip (two the first time
+    an account turns out to lack COUNT_TOKENS). `count_tokens=None` means "use it if available"."""
+    q = query if isinstance(query, UserQuery) else UserQuery(query, "query")
+    limits = limits_for(base_model) if base_model else None
+    with _LOCK:
+        known = _COUNT_TOKENS.get(session)
+    use_ct = bool(limits) and (count_tokens if count_tokens is not None else known is not False)
+    row: dict[str, Any] | None = None
+    if use_ct:
+        try:
+            row = session.query_one(_query(q, limits, True))
+        except SnowflakeStatementError:
+            if count_tokens:
+                raise
+            row = None
+    if row is None:
+        row = session.query_one(_query(q, limits, False))
+        if use_ct:  # COUNT_TOKENS failed where the plain query works: the account lacks it
+            with _LOCK:
+                _COUNT_TOKENS[session] = False
+        use_ct = False
+    elif count_tokens is None:
+        with _LOCK:
+            _COUNT_TOKENS[session] = True
+    return _report(row or {}, limits, base_model, epochs, use_ct)
+
+
+def _query(q: UserQuery, limits: ModelLimits | None, count_tokens: bool) -> PreflightQuery:
+    return PreflightQuery(
+        query=q,
+        base_model=limits.base_model if limits else "llama3-8b",  # only rendered with count_tokens
+        prompt_limit=limits.prompt_tokens if limits else _NO_LIMIT,
+        completion_limit=limits.completion_tokens if limits else _NO_LIMIT,
+        count_tokens=count_tokens,
+    )
+
+
+def _report(
+    row: dict[str, Any], limits: ModelLimits | None, base_model: str | None, epochs: int | None, ct: bool
+) -> PreflightReport:
+    def n(col: str) -> int:
+        return to_int(row.get(col), f"PREFLIGHT.{col}")
+
+    rows, prompt_t, completion_t = n("ROW_COUNT"), n("PROMPT_TOKENS"), n("COMPLETION_TOKENS")
+    ep = epochs or 1
+    method = METHOD_COUNT_TOKENS if ct else METHOD_ESTIMATE
+    report = dict(
+        base_model=base_model,
+        token_method=method,
+        row_count=rows,
+        distinct_pairs=n("DISTINCT_PAIRS"),
+        total_bytes=n("TOTAL_BYTES"),
+        prompt_tokens=prompt_t,
+        completion_tokens=completion_t,
+        max_prompt_tokens=n("MAX_PROMPT_TOKENS"),
+        max_completion_tokens=n("MAX_COMPLETION_TOKENS"),
+        rows_over_prompt_limit=n("ROWS_OVER_PROMPT_LIMIT") if limits else None,
+        rows_over_completion_limit=n("ROWS_OVER_COMPLETION_LIMIT") if limits else None,
+        empty_completions=n("EMPTY_COMPLETIONS"),
+        null_prompts=n("NULL_PROMPTS"),
+        duplicate_rows=n("DUPLICATE_ROWS"),
+        epochs=ep,
+        input_tokens=prompt_t + completion_t,
+        estimated_trained_tokens=(prompt_t + completion_t) * ep,
+        prompt_limit=limits.prompt_tokens if limits else None,
+        completion_limit=limits.completion_tokens if limits else None,
+        data_limit_bytes=limits.data_bytes if limits else None,
+    )
+    errors, warnings = _judge(report, limits, method, epochs is None)
+    return PreflightReport(**report, errors=errors, warnings=warnings)  # type: ignore[arg-type]
+
+
+def _judge(r: dict[str, Any], limits: ModelLimits | None, method: str, default_epochs: bool) -> tuple[
+    list[str], list[str]
+]:
+    errors: list[str] = []
+    warnings: list[str] = []
+    rows = r["row_count"]
+    if rows == 0:
+        errors.append("the query returns no rows; FINETUNE needs at least one prompt/completion pair")
+    if limits is not None:
+        tokens = "tokens" if method == METHOD_COUNT_TOKENS else "tokens (estimated at ~4 characters each)"
+        for col, over, limit, biggest in (
+            ("prompt", r["rows_over_prompt_limit"], limits.prompt_tokens, r["max_prompt_tokens"]),
+            ("completion", r["rows_over_completion_limit"], limits.completion_tokens,
+             r["max_completion_tokens"]),
+        ):
+            if over:
+                errors.append(
+                    f"{over} of {rows} rows have a {col} over {limits.base_model}'s {limit}-{tokens} "
+                    f"{col} share (longest: {biggest}); shorten or filter them"
+                )
+        if r["total_bytes"] > limits.data_bytes:
+            errors.append(
+                f"the data is {r['total_bytes']} bytes, over {limits.base_model}'s training data limit "
+                f"of {limits.data_bytes} bytes; sample or split it"
+            )
+        if not limits.documented:
+            warnings.append(
+                f"{limits.base_model} is not in Snowflake's fine-tuning limits table; the limits used "
+                "are this project's assumption (llama3.1-8b's split, 1 GB)"
+            )
+    else:
+        warnings.append("no base_model given: per-model token and size limits were not checked")
+    if 0 < rows < FEW_EXAMPLES:
+        warnings.append(
+            f"only {rows} examples; Snowflake recommends starting with a few hundred (>= {FEW_EXAMPLES})"
+        )
+    if r["empty_completions"]:
+        warnings.append(f"{r['empty_completions']} rows have a NULL or empty completion")
+    if r["null_prompts"]:
+        warnings.append(f"{r['null_prompts']} rows have a NULL or empty prompt")
+    if r["duplicate_rows"]:
+        warnings.append(f"{r['duplicate_rows']} rows duplicate another (prompt, completion) pair")
+    if default_epochs:
+        warnings.append("epochs not given: trained tokens estimated for 1 epoch")
+    return errors, warnings

@@ -1,0 +1,147 @@
+"""The FineTunedModel Pulumi resource and its dynamic provider (a thin layer over FineTunedModelCore).
+
+Program side: pass the TrainingView's `training_query` output (and, with retrain_on="data", its
+`data_fingerprint` output) and `depends_on` the grants, so one `pulumi up` from empty runs in order.
+
+Provider side, beyond the generic CoreProvider:
+- check tolerates unknown inputs (preview before the TrainingView exists) and, with retrain_on="data"
+  and no `data_fingerprint` input, measures the fingerprint with one read-only aggregate SELECT (no
+  side effects; if the data is not readable yet the field stays empty and create measures it).
+- Pulumi's customTimeouts are not passed to dynamic providers by the SDK; `timeout_minutes` is the
+  way to bound a wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, Resource
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
+from cortex_provider.errors import CortexProviderError
+from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider
+from cortex_provider.pulumi.connection import session_for_provider
+from cortex_provider.resources.finetune_costs import fingerprint
+from cortex_provider.resources.finetune_outputs import OUTPUT_KEYS
+from cortex_provider.resources.finetuned_model import FineTunedModelCore
+
+# Stand-ins for unknown inputs during preview, so the known fields are still validated.
+_PLACEHOLDERS: dict[str, Any] = {
+    "name": "UNKNOWN_DB.UNKNOWN_SCHEMA.UNKNOWN_MODEL",
+    "training_query": "SELECT 'p' AS prompt, 'c' AS completion",
+    "validation_query": None,
+    "base_model": "llama3-8b",
+    "database": None,
+    "schema_name": None,
+    "data_fingerprint": None,
+    "training_definition": None,
+    "validation_definition": None,
+}
+
+
+def _is_unknown(value: Any) -> bool:
+    """Unknowns reach check as pulumi.output.Unknown (or the wire sentinel), possibly nested."""
+    if isinstance(value, Unknown) or value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(_is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_unknown(v) for v in value)
+    return False
+
+
+class FineTunedModelProvider(CoreProvider):
+    core = FineTunedModelCore()
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        unknown = {k for k, v in props.items() if _is_unknown(v)}
+        probe = {k: (_PLACEHOLDERS.get(k) if k in unknown else v) for k, v in props.items()}
+        checked = self.core.check({}, probe)
+        failures = [CheckFailure(f.property, f.reason) for f in checked.failures
+                    if f.property.split(".")[0] not in unknown]
+        if checked.failures:
+            return CheckResult(props, failures)
+        inputs = dict(checked.inputs)
+        for key in unknown:
+            inputs[key] = UNKNOWN
+        if not unknown and inputs.get("retrain_on") == "data" and not inputs.get("data_fingerprint"):
+            # not readable yet (created in this same `up`)? then create measures it
+            with contextlib.suppress(CortexProviderError):
+                inputs["data_fingerprint"] = fingerprint(session_for_provider(), inputs["training_query"])
+        return CheckResult(inputs, [])
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        """Unknown inputs (preview, upstream being replaced) count as changed: a replace when the field
+        retrains. The real `up` diffs again with known values, where the name-conflict check runs."""
+        unknown = {k for k, v in _news.items() if k != PROVIDER_KEY and _is_unknown(v)}
+        if not unknown:
+            return super().diff(_id, _olds, _news)
+        probe = {k: (_olds.get(k) if k in unknown else v) for k, v in _news.items() if k != PROVIDER_KEY}
+        d = self.core.diff(_id, {k: v for k, v in _olds.items() if k != PROVIDER_KEY}, probe)
+        replaces = sorted(set(d.replaces) | (unknown & self.core.replace_on))
+        return DiffResult(changes=True, replaces=replaces, delete_before_replace=d.delete_before_replace)
+
+
+class FineTunedModel(Resource):
+    """A Cortex fine-tuned model; its id is the model's fully qualified name.
+
+    Outputs: job_id, status (PENDING/IN_PROGRESS/SUCCESS/ERROR/CANCELLED, or MISSING after drift),
+    progress, trained_tokens, validation_loss, created_on, finished_on (epoch ms), model, local_engine,
+    estimated_trained_tokens (input tokens x epochs), training_rows, data_fingerprint, plus the spec.
+    """
+
+    job_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    progress: pulumi.Output[float]
+    trained_tokens: pulumi.Output[int]
+    validation_loss: pulumi.Output[float]
+    created_on: pulumi.Output[int]
+    finished_on: pulumi.Output[int]
+    model: pulumi.Output[str]
+    local_engine: pulumi.Output[str]
+    estimated_trained_tokens: pulumi.Output[int]
+    training_rows: pulumi.Output[int]
+    data_fingerprint: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        model_name: pulumi.Input[str],
+        base_model: pulumi.Input[str],
+        training_query: pulumi.Input[str],
+        database: pulumi.Input[str] | None = None,
+        schema_name: pulumi.Input[str] | None = None,
+        validation_query: pulumi.Input[str] | None = None,
+        training_definition: pulumi.Input[str] | None = None,
+        validation_definition: pulumi.Input[str] | None = None,
+        options: pulumi.Input[dict[str, Any]] | None = None,
+        wait: str = "succeeded",
+        timeout_minutes: float | None = None,
+        retain_on_delete: bool = True,
+        retrain_on: str = "spec",
+        data_fingerprint: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}
+        props.update(
+            name=model_name,
+            database=database,
+            schema_name=schema_name,
+            base_model=base_model,
+            training_query=training_query,
+            validation_query=validation_query,
+            training_definition=training_definition,
+            validation_definition=validation_definition,
+            options=options or {},
+            wait=wait,
+            timeout_minutes=timeout_minutes,
+            retain_on_delete=retain_on_delete,
+            retrain_on=retrain_on,
+            data_fingerprint=data_fingerprint,
+        )
+        super().__init__(FineTunedModelProvider(), resource_name, props, opts)

@@ -1,7 +1,9 @@
 """Start the embedded emulator in the background (if it is not already answering) and seed demo data.
 
-Used by scripts/up-local.sh. The demo data stands for what a data pipeline would own in a real
-account (a raw table and two roles); everything Cortex-related is declared in the stack.
+Used by scripts/up-local.sh and scripts/up-regions.sh. The demo data stands for what a data pipeline
+would own in a real account (a raw table and two roles); everything Cortex-related is declared in the
+stack. `seed --account X` seeds another emulator account (provisioned on this first login);
+`--roles-only` creates just the roles (a region account, whose data arrives by replication).
 """
 
 from __future__ import annotations
@@ -46,35 +48,40 @@ def ensure(host: str, port: int, data: Path, engine: str) -> None:
     sys.exit("emulator: did not answer within 120 s")
 
 
-def seed(host: str, port: int, rows: int) -> None:
+def seed(host: str, port: int, rows: int, account: str = DEMO_ACCOUNT, roles_only: bool = False) -> None:
     import snowflake.connector
 
     from cortex_local.engines.synthetic import PROMPT_PREFIX, extraction_pairs
 
     conn = snowflake.connector.connect(
-        account=DEMO_ACCOUNT, user=DEMO_USER, password=os.environ.get("SNOWFLAKE_PASSWORD", "local-admin"),
+        account=account, user=DEMO_USER, password=os.environ.get("SNOWFLAKE_PASSWORD", "local-admin"),
         host=host, port=port, protocol="http",
     )
     cur = conn.cursor()
+    roles = ("CREATE ROLE IF NOT EXISTS ML_ENGINEER", "CREATE ROLE IF NOT EXISTS ANALYST")
+    if roles_only:
+        for stmt in roles:
+            cur.execute(stmt)
+        print(f"seed: account {account}: roles ML_ENGINEER, ANALYST")
+        return
     for stmt in (
         "CREATE DATABASE IF NOT EXISTS CORTEX_DEMO",
         "CREATE SCHEMA IF NOT EXISTS CORTEX_DEMO.RAW",
         "CREATE SCHEMA IF NOT EXISTS CORTEX_DEMO.MODELS",
         "CREATE TABLE IF NOT EXISTS CORTEX_DEMO.RAW.SUPPORT_NOTES (ID INT, NOTE VARCHAR, LABEL_JSON VARCHAR)",
-        "CREATE ROLE IF NOT EXISTS ML_ENGINEER",
-        "CREATE ROLE IF NOT EXISTS ANALYST",
+        *roles,
     ):
         cur.execute(stmt)
     have = cur.execute("SELECT COUNT(*) FROM CORTEX_DEMO.RAW.SUPPORT_NOTES").fetchone()
     if have and have[0]:
-        print(f"seed: CORTEX_DEMO.RAW.SUPPORT_NOTES already holds {have[0]} rows")
+        print(f"seed: {account}: CORTEX_DEMO.RAW.SUPPORT_NOTES already holds {have[0]} rows")
         return
     pairs = extraction_pairs(rows, seed=7)
     cur.executemany(
         "INSERT INTO CORTEX_DEMO.RAW.SUPPORT_NOTES (ID, NOTE, LABEL_JSON) VALUES (%s, %s, %s)",
         [(i, prompt.removeprefix(PROMPT_PREFIX), completion) for i, (prompt, completion) in enumerate(pairs)],
     )
-    print(f"seed: inserted {rows} rows into CORTEX_DEMO.RAW.SUPPORT_NOTES; roles ML_ENGINEER, ANALYST")
+    print(f"seed: {account}: inserted {rows} rows into CORTEX_DEMO.RAW.SUPPORT_NOTES; roles ML_ENGINEER, ANALYST")
 
 
 def main() -> None:
@@ -88,11 +95,13 @@ def main() -> None:
     p_ensure.add_argument("--data", type=Path, required=True)
     p_ensure.add_argument("--engine", default="lora")
     p_seed.add_argument("--rows", type=int, default=240)
+    p_seed.add_argument("--account", default=DEMO_ACCOUNT, help="emulator account to seed (default LOCAL)")
+    p_seed.add_argument("--roles-only", action="store_true", help="create the roles only, no data")
     args = parser.parse_args()
     if args.cmd == "ensure":
         ensure(args.host, args.port, args.data, args.engine)
     else:
-        seed(args.host, args.port, args.rows)
+        seed(args.host, args.port, args.rows, args.account, args.roles_only)
 
 
 if __name__ == "__main__":

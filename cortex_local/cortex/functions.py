@@ -150,6 +150,8 @@ def _complete_with_options(
     options = _lower_keys(json.loads(options_json)) if options_json else {}
     if isinstance(history, str):
         prompt = history
+    elif len(history or []) == 1 and history[0].get("role", "user") == "user":
+        prompt = str(history[0].get("content", ""))  # one user turn: the same prompt as COMPLETE(m, p)
     else:
         prompt = "\n".join(f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history or [])
     ref = resolve_model(svc, account, model)

@@ -135,7 +135,7 @@ def _finish(s: _Session) -> None:
 
 def _program(s: _Session) -> None:
     dep = s.deployment
-    exc = run_program(s.project, OfflineMonitor(dep.register, dep.register_outputs),
+    exc = run_program(s.project, OfflineMonitor(dep.register, dep.register_outputs, dep.read),
                       preview=dep.preview, log=s.display.emit)
     if exc is not None and not dep.errors:
         tail = "".join(traceback.format_exception(exc)[-6:]).rstrip()

@@ -81,6 +81,9 @@ class Display:
                     self.emit(f"      {key}: (the pickled provider code changed)")
                     continue
                 self.emit(f"      {key}: {_show(step.old.get(key))} => {_show(step.new.get(key))}")
+            if step.op == "create":  # like `pulumi preview --diff`: a create lists its inputs
+                for key in sorted(k for k, v in step.new.items() if v is not None and k != wire.PROVIDER_KEY):
+                    self.emit(f"      + {key}: {_show(step.new[key])}")
 
     def progress(self, name: str, text: str) -> None:
         self.emit(f"    [{name}] {text}")

@@ -24,6 +24,7 @@ from cortex_provider.offline import wire
 from cortex_provider.offline.display import Display, Step
 from cortex_provider.offline.monitor import Answer, Registration
 from cortex_provider.offline.provider import ProviderError, ProviderServer
+from cortex_provider.offline.stackref import StackReferenceError, read_reference
 from cortex_provider.offline.state import ResourceState, StackState
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
@@ -69,6 +70,20 @@ class Deployment:
             if res is not None and not self.preview:
                 res.outputs = outputs
                 self.state.save()
+
+    def read(self, urn: str, type_: str, id_: str, _props: wire.Props) -> Answer:
+        """A read: only StackReferences (from this backend's state dir); not recorded in state."""
+        with self._lock:
+            name = urn.rsplit("::", 1)[-1]
+            if self.errors:
+                return Answer(failed=True)
+            try:
+                props = read_reference(self.state.path.parent, type_, id_)
+            except StackReferenceError as exc:
+                self.fail(f"{name} ({type_}): {exc}")
+                return Answer(failed=True)
+            self.display.emit(f"{'':>2} {'read':<10} {name}  ({type_})")
+            return Answer(id_, props)
 
     def fail(self, text: str) -> None:
         self.errors.append(text)

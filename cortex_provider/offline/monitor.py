@@ -87,15 +87,21 @@ class UnsupportedByRunner(Exception):
     """The program used something only the Pulumi engine and its plugins provide."""
 
 
+# (urn, type, id, properties) of a ReadResource -> the engine's answer
+ReadHandler = Callable[[str, str, str, wire.Props], Answer]
+
+
 class OfflineMonitor(mocks.MockMonitor):
     def __init__(
         self,
         on_register: Callable[[Registration], Answer],
         on_outputs: Callable[[str, wire.Props], None],
+        on_read: ReadHandler | None = None,
     ) -> None:
         super().__init__(_NoMocks())
         self._on_register = on_register
         self._on_outputs = on_outputs
+        self._on_read = on_read
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The engine's URN: the parent's full qualified type, except the root stack's, prefixes."""
@@ -120,8 +126,18 @@ class OfflineMonitor(mocks.MockMonitor):
         return empty_pb2.Empty()
 
     def ReadResource(self, request: Any) -> Any:
-        raise UnsupportedByRunner(
-            f"reading existing resource {request.name} ({request.type}) needs the Pulumi engine")
+        """Reads (``get`` / ``StackReference``): the deployment answers those it supports."""
+        if self._on_read is None:
+            raise UnsupportedByRunner(
+                f"reading existing resource {request.name} ({request.type}) needs the Pulumi engine")
+        urn = self.make_urn(request.parent, request.type, request.name)
+        answer = self._on_read(urn, request.type, request.id, wire.from_struct(request.properties))
+        return resource_pb2.ReadResourceResponse(
+            urn=urn,
+            id=answer.id,
+            properties=wire.to_struct(answer.outputs),
+            result=resource_pb2.Result.FAIL if answer.failed else resource_pb2.Result.SUCCESS,
+        )
 
 
 class _NoMocks(mocks.Mocks):

@@ -2,6 +2,7 @@
 
 Order: access grants -> training views -> fine-tuned models (depend on grants and views) ->
 usage grants on each model -> shares and replication of the models (depend on the models).
+A region stack's `consume` section (models another stack replicates here) is built by consume.py.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 
 import pulumi
 
+from cortex_provider.errors import InvalidInput
 from cortex_provider.program.spec import ModelSpec, StackSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
 from cortex_provider.pulumi.replication import ModelReplication
 from cortex_provider.pulumi.share import ModelShare
 from cortex_provider.pulumi.training_view import TrainingView
+from cortex_provider.resources.training_view import training_query_for
 
 
 def slug(name: str) -> str:
@@ -35,6 +38,9 @@ class Built:
     others: list[pulumi.Resource] = field(default_factory=list)
     shares: dict[str, ModelShare] = field(default_factory=dict)
     replications: dict[str, ModelReplication] = field(default_factory=dict)
+    consumed: dict[str, pulumi.Output[Any]] = field(default_factory=dict)
+    distillations: dict[str, Any] = field(default_factory=dict)  # name -> DistillationDataset (distill.py)
+    evaluations: dict[str, list[pulumi.Resource]] = field(default_factory=dict)  # model -> its gates
 
 
 def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
@@ -57,18 +63,31 @@ def _build_access(spec: StackSpec, out: Built) -> None:
 
 
 def _build_views(spec: StackSpec, out: Built) -> None:
+    from cortex_provider.program.distill import view_source
+
     for v in spec.training_views:
         base_model, epochs = _view_base_model(spec, v.name)
+        parts: dict[str, Any] = {"source": v.source, "prompt_expr": v.prompt, "completion_expr": v.completion}
+        parts.update(view_source(spec, v, out))  # a view over a distillation's label table
         out.views[v.name] = TrainingView(
             f"view-{slug(v.name)}", database=spec.database, schema=spec.schema_, name=v.name,
-            query=v.query, source=v.source, prompt_expr=v.prompt, completion_expr=v.completion,
-            where=v.where, base_model=base_model, epochs=epochs,
+            query=v.query, where=v.where, base_model=base_model, epochs=epochs, **parts,
         )
 
 
+def _view_query(spec: StackSpec, out: Built, view: str) -> Any:
+    """The view's `training_query`, known at plan time (the model depends_on the view for ordering).
+    The view's output would be unknown in a preview that updates the view (a new base model re-checks
+    its limits), leaving the plan unable to show the retrain's cost."""
+    try:
+        return training_query_for(spec.database, spec.schema_, view)
+    except InvalidInput:  # a malformed name: the view's own check reports it
+        return out.views[view].training_query
+
+
 def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
-    training: Any = out.views[m.training_view].training_query if m.training_view else m.training_query
-    validation: Any = out.views[m.validation_view].training_query if m.validation_view else m.validation_query
+    training: Any = _view_query(spec, out, m.training_view) if m.training_view else m.training_query
+    validation: Any = _view_query(spec, out, m.validation_view) if m.validation_view else m.validation_query
     deps: list[pulumi.Resource] = [*out.grants, *out.views.values()]
     model = FineTunedModel(
         f"model-{slug(m.name)}", model_name=m.name, database=spec.database, schema_name=spec.schema_,
@@ -77,41 +96,55 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
         retain_on_delete=m.retain_on_delete, retrain_on=m.retrain_on,
         opts=pulumi.ResourceOptions(depends_on=deps),
     )
+    from cortex_provider.program.distill import build_evaluations
+
+    gates = build_evaluations(spec, m, model, out)  # usage grants wait for the model's gates
     for role in m.usage_roles:
         out.others.append(
             ModelUsageGrant(f"model-usage-{slug(m.name)}-{slug(role)}", role=role, model=model.model,
-                            opts=pulumi.ResourceOptions(depends_on=[model]))
+                            opts=pulumi.ResourceOptions(depends_on=[model, *gates]))
         )
     return model
 
 
 def _build_distribution(spec: StackSpec, out: Built) -> None:
-    """Shares (same region) and replication (other regions) of the trained models."""
+    """Shares (same region) and replication (other regions) of the trained models (after their gates)."""
+    from cortex_provider.program.distill import gates_for
+
     for s in spec.shares:
         models = [out.models[m] for m in s.models]
         out.shares[s.name] = ModelShare(
             f"share-{slug(s.name)}", name=s.name, database=spec.database, schema=spec.schema_,
             models=[m.model for m in models], consumer_accounts=s.consumer_accounts,
-            opts=pulumi.ResourceOptions(depends_on=list(models)),
+            opts=pulumi.ResourceOptions(depends_on=[*models, *gates_for(out, s.models)]),
         )
     for r in spec.replication:
-        models = [out.models[m] for m in (r.refresh_on if r.refresh_on is not None else list(out.models))]
+        names = r.refresh_on if r.refresh_on is not None else list(out.models)
+        models = [out.models[m] for m in names]
         # A new training run changes the job id; the changed token makes `up` refresh every target.
         token = pulumi.Output.all(*(m.job_id for m in models)).apply(lambda ids: ",".join(str(i) for i in ids))
         out.replications[r.group] = ModelReplication(
             f"replication-{slug(r.group)}", group=r.group, databases=r.databases,
             target_accounts=r.target_accounts, schedule=r.schedule, refresh_token=token,
-            opts=pulumi.ResourceOptions(depends_on=list(models)),
+            opts=pulumi.ResourceOptions(depends_on=[*models, *gates_for(out, names)]),
         )
 
 
 def build(spec: StackSpec) -> Built:
+    from cortex_provider.program.distill import build_distillations
+
     out = Built()
     _build_access(spec, out)
+    build_distillations(spec, out)  # teacher labels first: training views may read them
     _build_views(spec, out)
     for m in spec.models:
         out.models[m.name] = _build_model(spec, m, out)
     _build_distribution(spec, out)
+    if spec.consume is not None:
+        from cortex_provider.program.consume import build_consume  # it imports `slug` from here
+
+        grants, out.consumed = build_consume(spec.consume)
+        out.others.extend(grants)
     return out
 
 
@@ -131,3 +164,8 @@ def export_outputs(out: Built) -> None:
         pulumi.export(f"share:{name}", share.share_ref)
     for group, rep in out.replications.items():
         pulumi.export(f"replication:{group}", rep.replicas)
+    for name, info in out.consumed.items():
+        pulumi.export(f"consumed:{name}", info)
+    from cortex_provider.program.distill import export_distill
+
+    export_distill(out)

@@ -6,6 +6,7 @@ with the file, the key path and the fix, before anything is registered or sent t
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -34,10 +35,17 @@ class TrainingViewSpec(_Strict):
     prompt: str | None = Field(None, description="SQL expression for the prompt column (with source)")
     completion: str | None = Field(None, description="SQL expression for the completion column (with source)")
     where: str | None = None
+    distillation: str | None = Field(
+        None, description="name of an entry in distillations: the view reads its labelled table"
+    )
 
     @model_validator(mode="after")
     def _query_or_parts(self) -> TrainingViewSpec:
         parts = (self.source, self.prompt, self.completion)
+        if self.distillation is not None:
+            if self.query is not None or any(p is not None for p in parts):
+                raise ValueError("`distillation` is the view's source: leave out query/source/prompt/completion")
+            return self
         if (self.query is None) == all(p is None for p in parts):
             raise ValueError("give either `query`, or `source` + `prompt` + `completion` (not both)")
         if self.query is None and any(p is None for p in parts):
@@ -84,6 +92,60 @@ class ReplicationSpec(_Strict):
     )
 
 
+class ConsumeSpec(_Strict):
+    """A region's use of models that another stack (the primary) trains and replicates here."""
+
+    stack: str = Field(description="the primary stack: `primary` or `org/project/primary`")
+    models: list[str] = Field(min_length=1, description="names under the primary stack's `models`")
+    cortex_users: list[str] = Field(default_factory=list, description="regional roles granted CORTEX_USER")
+    usage_roles: list[str] = Field(
+        default_factory=list, description="regional roles granted USAGE on each replicated model"
+    )
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> ConsumeSpec:
+        parts = self.stack.split("/")
+        if len(parts) not in (1, 3) or not all(re.fullmatch(r"[A-Za-z0-9_.-]+", p) for p in parts):
+            raise ValueError(f"stack = {self.stack!r}: give a stack name (`primary`) or `org/project/stack`")
+        for key in ("models", "cortex_users", "usage_roles"):
+            names: list[str] = getattr(self, key)
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{key}: duplicate names {dupes}; list each once")
+        return self
+
+
+class DistillationEntry(_Strict):
+    """A teacher model's completions of a prompt set, labelled in Snowflake into <database>.<schema>.<name>."""
+
+    name: str = Field(description="the label table's name (in the stack's database and schema)")
+    teacher_model: str = Field(description="a Cortex model name, e.g. llama3.1-405b")
+    prompts_query: str = Field(description="SELECT ... AS prompt FROM ...")
+    instructions: str = ""
+    max_tokens: int | None = Field(None, gt=0)
+    prune: bool = True
+    retain_on_delete: bool = True
+
+
+class EvaluationEntry(_Strict):
+    """A gate on a model's rollout: its usage grants, shares and replication wait for it to pass."""
+
+    model: str = Field(description="name under models")
+    eval_view: str | None = Field(None, description="name of an entry in training_views (held-out rows)")
+    eval_query: str | None = None
+    metric: Literal["exact_match", "json_keys", "similarity"]
+    threshold: float = Field(0.0, ge=0.0, le=1.0)
+    baseline_model: str | None = Field(None, description="a Cortex model name, or a name under models")
+    max_rows: int = Field(200, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> EvaluationEntry:
+        if (self.eval_view is None) == (self.eval_query is None):
+            raise ValueError("give exactly one of `eval_view` or `eval_query`")
+        return self
+
+
 class StackSpec(_Strict):
     database: str = Field(description="default database for views and models")
     schema_: str = Field(alias="schema", description="default schema for views and models")
@@ -92,6 +154,9 @@ class StackSpec(_Strict):
     models: list[ModelSpec] = Field(default_factory=list)
     shares: list[ShareSpec] = Field(default_factory=list)
     replication: list[ReplicationSpec] = Field(default_factory=list)
+    consume: ConsumeSpec | None = Field(None, description="models replicated here from another stack")
+    distillations: list[DistillationEntry] = Field(default_factory=list)
+    evaluations: list[EvaluationEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> StackSpec:
@@ -113,12 +178,39 @@ class StackSpec(_Strict):
             unknown = [m for m in (r.refresh_on or []) if m not in models]
             if unknown:
                 raise ValueError(f"replication[{i}].refresh_on: {unknown} are not declared under models")
+        _check_distill_refs(self, views, models)
+        if self.consume is not None:
+            both = sorted(set(self.consume.cortex_users) & set(self.access.cortex_users))
+            if both:
+                raise ValueError(f"consume.cortex_users: {both} are already under access.cortex_users; "
+                                 "list each role in one place")
         for kind, names in (("training_views", [v.name for v in self.training_views]),
-                            ("models", [m.name for m in self.models])):
+                            ("models", [m.name for m in self.models]),
+                            ("distillations", [d.name for d in self.distillations])):
             dupes = sorted({n for n in names if names.count(n) > 1})
             if dupes:
                 raise ValueError(f"{kind}: duplicate names {dupes}; each name must be unique")
         return self
+
+
+def _check_distill_refs(spec: StackSpec, views: set[str], models: set[str]) -> None:
+    """training_views[].distillation and evaluations[] name entries that exist."""
+    labels = {d.name for d in spec.distillations}
+    for i, v in enumerate(spec.training_views):
+        if v.distillation is not None and v.distillation not in labels:
+            raise ValueError(f"training_views[{i}].distillation = {v.distillation!r} names no entry of "
+                             f"distillations (known: {', '.join(sorted(labels)) or 'none'})")
+    for i, e in enumerate(spec.evaluations):
+        if e.model not in models:
+            raise ValueError(f"evaluations[{i}].model = {e.model!r} is not declared under models")
+        if e.eval_view is not None and e.eval_view not in views:
+            raise ValueError(f"evaluations[{i}].eval_view = {e.eval_view!r} names no entry of training_views")
+        order = [m.name for m in spec.models]
+        if e.baseline_model == e.model:
+            raise ValueError(f"evaluations[{i}].baseline_model: a model cannot be its own baseline")
+        if e.baseline_model in models and order.index(e.baseline_model) > order.index(e.model):
+            raise ValueError(f"evaluations[{i}].baseline_model = {e.baseline_model!r}: declare it under models "
+                             f"before {e.model!r} (the gate is registered right after its model)")
 
 
 class StackConfigError(ValueError):

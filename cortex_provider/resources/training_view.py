@@ -34,7 +34,7 @@ from cortex_provider.resources.preflight import (
     preflight,
 )
 from cortex_provider.session import Session
-from cortex_provider.sql.identifiers import QualifiedName, SchemaName
+from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import CreateView, DropView, ShapeProbe
 from cortex_provider.sql.views_extra import training_select, view_query_from_text
@@ -115,6 +115,15 @@ def _user_query(text: str, field: str) -> UserQuery:
         return UserQuery(text, field)
     except InvalidInput as exc:
         raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+
+
+def training_query_for(database: str, schema: str, name: str) -> str:
+    """The view's `training_query` output, computable from its names alone: a program can pass it to a
+    FineTunedModel as a known value, so a preview still knows (and prices) the model's data while the
+    view itself is being updated. Raises InvalidInput for a malformed name."""
+    fqn = QualifiedName(Identifier.parse(name, "name"), Identifier.parse(schema, "schema"),
+                        Identifier.parse(database, "database"))
+    return f"SELECT prompt, completion FROM {fqn.sql()}"
 
 
 def _hash(text: str) -> str:
@@ -205,7 +214,7 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         return {
             **spec.model_dump(mode="json", by_alias=True),
             "fqn": fqn,
-            "training_query": f"SELECT prompt, completion FROM {fqn}",
+            "training_query": training_query_for(spec.database, spec.schema_, spec.name),
             "query_text": query_text,
             "ddl_hash": ddl_hash,
             "preflight": report.to_outputs() if report is not None else None,

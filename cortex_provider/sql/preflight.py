@@ -19,6 +19,7 @@ from cortex_provider.sql.finetune import check_base_model
 from cortex_provider.sql.statement import Statement, UserQuery, embed
 
 HASH_MOD = 1_000_000_007
+HASH_RANGE = 2**62  # keeps every HASH value (and their XOR) inside a signed 64-bit integer
 PREFLIGHT_COLUMNS = (
     "ROW_COUNT",
     "DISTINCT_PAIRS",
@@ -110,5 +111,7 @@ class FingerprintQuery(Statement):
             "SELECT COUNT(*) AS ROW_COUNT, "
             f"COALESCE(SUM(MOD(h, {HASH_MOD})), 0) AS HASH_SUM, "
             "COALESCE(BITXOR_AGG(h), 0) AS HASH_XOR "
-            f"FROM (SELECT HASH(src.prompt, src.completion) AS h FROM {embed(self.query)} AS src) AS hashed"
+            # MOD 2^62: the emulator's HASH is unsigned, and an XOR above 2^63 breaks its int64 result
+            f"FROM (SELECT MOD(HASH(src.prompt, src.completion), {HASH_RANGE}) AS h FROM {embed(self.query)} AS src) "
+            "AS hashed"
         )

@@ -73,7 +73,8 @@ def test_local_stack_registers_the_full_chain(mocks: RecordingMocks) -> Any:
     return pulumi.Output.all(model.urn, *(g.urn for g in built.others)).apply(check)
 
 
-def test_model_depends_on_grants_and_views(mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch) -> None:
+@pulumi.runtime.test
+def test_model_depends_on_grants_and_views(mocks: RecordingMocks, monkeypatch: pytest.MonkeyPatch) -> Any:
     import cortex_provider.program.build as build_module
 
     seen: dict[str, Any] = {}
@@ -85,6 +86,11 @@ def test_model_depends_on_grants_and_views(mocks: RecordingMocks, monkeypatch: p
 
     monkeypatch.setattr(build_module, "FineTunedModel", capture)
     built = build(_local_spec())
-    deps = {id(r) for r in seen["model-support-extractor"].depends_on}
-    assert {id(r) for r in (*built.grants, *built.views.values())} <= deps
-    assert len(built.grants) == 2
+
+    def check(_: Any) -> None:
+        deps = {id(r) for r in seen["model-support-extractor"].depends_on}
+        assert {id(r) for r in (*built.grants, *built.views.values())} <= deps
+        assert len(built.grants) == 2
+
+    # Waiting on the registrations (as @pulumi.runtime.test requires) leaves no SDK work pending.
+    return built.models["SUPPORT_EXTRACTOR"].urn.apply(check)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Multi-region on the embedded emulator: one server, one account per "region" (PRIMARY, EU, APAC, plus
+# CONSUMER, a same-region share consumer). Seeds the primary's data and the regional roles, then runs
+# the verb for stack primary, then eu, then apac (destroy: apac, eu, then primary) -- with `pulumi`
+# when the CLI is on PATH, otherwise with the offline runner.
+#   scripts/up-regions.sh [up|preview|refresh|destroy] [extra args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+verb=${1:-up}; shift || true
+DATA=${CORTEX_LOCAL_DATA:-$PWD/.cortex-local-regions}
+PORT=18766  # the port written in stacks/Pulumi.{primary,eu,apac}.yaml
+ENGINE=${CORTEX_LOCAL_ENGINE:-stub}
+if [[ $ENGINE == lora ]]; then scripts/bootstrap.sh --local
+elif ! .venv/bin/python -c 'import cortex_local, cortex_provider, pulumi' 2>/dev/null; then scripts/bootstrap.sh; fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}  # local only: every emulator account's admin
+
+python scripts/local_emulator.py ensure --host 127.0.0.1 --port "$PORT" --data "$DATA" --engine "$ENGINE"
+python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT" --account PRIMARY
+for acct in EU APAC CONSUMER; do
+  python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT" --account "$acct" --roles-only
+done
+
+stacks=(primary eu apac)
+[[ "$verb" == destroy ]] && stacks=(apac eu primary)  # consumers first: they reference the primary
+
+if command -v pulumi >/dev/null 2>&1; then
+  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-local}
+  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-cortex-local-dev}
+  mkdir -p .pulumi-local
+fi
+for stack in "${stacks[@]}"; do
+  echo "== $verb $stack"
+  if command -v pulumi >/dev/null 2>&1; then
+    pulumi stack select --create "$stack" >/dev/null
+    case "$verb" in
+      up) pulumi up --yes --stack "$stack" "$@" ;;
+      preview) pulumi preview --diff --stack "$stack" "$@" ;;
+      refresh) pulumi refresh --yes --stack "$stack" "$@" ;;
+      destroy) pulumi destroy --yes --stack "$stack" "$@" ;;
+      *) echo "unknown verb $verb" >&2; exit 2 ;;
+    esac
+  else
+    python -m cortex_provider.offline "$verb" --stack "$stack" --yes "$@"
+  fi
+done

@@ -7,6 +7,9 @@ Provider side, beyond the generic CoreProvider:
 - check tolerates unknown inputs (preview before the TrainingView exists) and, with retrain_on="data"
   and no `data_fingerprint` input, measures the fingerprint with one read-only aggregate SELECT (no
   side effects; if the data is not readable yet the field stays empty and create measures it).
+- check adds the computed input `training_plan` (action train/retrain, base model, rows, estimated
+  trained tokens) when the model is new or a retraining field changed, else carries the old one, so
+  `pulumi preview --diff` shows the cost of a retrain and a no-op stays a no-op (finetune_plan.py).
 - Pulumi's customTimeouts are not passed to dynamic providers by the SDK; `timeout_minutes` is the
   way to bound a wait.
 """
@@ -26,6 +29,7 @@ from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider
 from cortex_provider.pulumi.connection import session_for_provider
 from cortex_provider.resources.finetune_costs import fingerprint
 from cortex_provider.resources.finetune_outputs import OUTPUT_KEYS
+from cortex_provider.resources.finetune_plan import PLAN_KEY, plan_for, preflight_measure
 from cortex_provider.resources.finetuned_model import FineTunedModelCore
 
 # Stand-ins for unknown inputs during preview, so the known fields are still validated.
@@ -72,6 +76,10 @@ class FineTunedModelProvider(CoreProvider):
             # not readable yet (created in this same `up`)? then create measures it
             with contextlib.suppress(CortexProviderError):
                 inputs["data_fingerprint"] = fingerprint(session_for_provider(), inputs["training_query"])
+        olds = {k: v for k, v in _olds.items() if k != PROVIDER_KEY}
+        plan = plan_for(olds, inputs, unknown, preflight_measure(session_for_provider))
+        if plan is not None:  # the cost of a (re)train, shown in the plan's diff (finetune_plan.py)
+            inputs[PLAN_KEY] = plan
         return CheckResult(inputs, [])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:

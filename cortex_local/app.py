@@ -3,10 +3,12 @@ modelled on fakesnow's server routes but with accounts, users and our statement 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +26,10 @@ from cortex_local.server import EmulatorServer, LoginError
 from cortex_local.session import Session
 
 log = logging.getLogger("cortex_local")
+# A statement still running after this many seconds is answered as Snowflake does, "query in progress"
+# (code 333333 + getResultUrl), and the connector polls for its result: without it, any statement over
+# the connector's 60 s socket timeout (a COMPLETE over many rows on the lora engine) would fail.
+IN_PROGRESS_AFTER_S = float(os.environ.get("CORTEX_LOCAL_IN_PROGRESS_S", "40"))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -102,11 +108,35 @@ def build_app(server: EmulatorServer) -> Starlette:
             }
         )
 
+    running: dict[str, asyncio.Task[JSONResponse]] = {}
+
+    async def answer(qid: str, task: asyncio.Task[JSONResponse]) -> JSONResponse:
+        done, _ = await asyncio.wait({task}, timeout=IN_PROGRESS_AFTER_S)
+        if not done:
+            running[qid] = task
+            return JSONResponse({"code": "333333", "message": "query in progress", "success": True,
+                                 "data": {"getResultUrl": f"/queries/{qid}/result", "queryId": qid}})
+        running.pop(qid, None)
+        return task.result()
+
     async def query(request: Request) -> JSONResponse:
         session = session_of(request)
         if isinstance(session, JSONResponse):
             return session
         body = await _json_body(request)
+        qid = _qid()
+        return await answer(qid, asyncio.ensure_future(run_query(session, body, qid)))
+
+    async def query_result(request: Request) -> JSONResponse:
+        session = session_of(request)
+        if isinstance(session, JSONResponse):
+            return session
+        task = running.get(request.path_params["qid"])
+        if task is None:
+            return JSONResponse(wire.error_body("000709", "Statement not found."))
+        return await answer(request.path_params["qid"], task)
+
+    async def run_query(session: Session, body: dict[str, Any], qid: str) -> JSONResponse:
         sql_text: str = body["sqlText"]
         params, batch = wire.decode_bindings(body.get("bindings"))
         try:
@@ -127,7 +157,7 @@ def build_app(server: EmulatorServer) -> Starlette:
             {
                 "data": {
                     "parameters": [{"name": "TIMEZONE", "value": "Etc/UTC"}],
-                    "queryId": _qid(),
+                    "queryId": qid,
                     **_final(session),
                     **data,
                 },
@@ -155,6 +185,7 @@ def build_app(server: EmulatorServer) -> Starlette:
         Route("/session/heartbeat", session_route, methods=["POST"]),
         Route("/session/token-request", session_route, methods=["POST"]),
         Route("/queries/v1/query-request", query, methods=["POST"]),
+        Route("/queries/{qid}/result", query_result, methods=["GET"]),
         Route("/queries/v1/abort-request", abort, methods=["POST"]),
         Route("/monitoring/queries/{sfqid}", monitoring, methods=["GET"]),
         Route("/telemetry/send", abort, methods=["POST"]),  # the connector's client telemetry: accepted, dropped

@@ -1,0 +1,91 @@
+"""The DistillationDataset Pulumi resource (a thin layer over DistillationCore).
+
+    labels = DistillationDataset("support-labels", teacher_model="llama3.1-405b",
+                                 prompts_query="SELECT NOTE AS prompt FROM CORTEX_DEMO.RAW.SUPPORT_NOTES",
+                                 instructions="Extract the condition as JSON: ",
+                                 target_table="CORTEX_DEMO.MODELS.SUPPORT_LABELS")
+    TrainingView(..., query=labels.training_query)  # or FineTunedModel(training_query=labels.training_query)
+
+Provider side, beyond CoreProvider: `check` measures `prompts_fingerprint` (one read-only aggregate
+SELECT over the distinct prompts) whenever every input is known, so new prompts make a diff and the
+next `up` labels them; when the prompts are not readable yet (created in this same `up`) it stays
+empty and create measures it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, Resource
+
+from cortex_provider.errors import CortexProviderError
+from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider, _unknown
+from cortex_provider.pulumi.connection import session_for_provider
+from cortex_provider.resources.distillation import DistillationCore, measure_fingerprint
+
+
+class DistillationProvider(CoreProvider):
+    core = DistillationCore()
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = super().check(_olds, news)
+        inputs = dict(result.inputs or {})
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        if result.failures or _unknown(props):
+            return result
+        inputs["prompts_fingerprint"] = None
+        with contextlib.suppress(CortexProviderError):
+            inputs["prompts_fingerprint"] = measure_fingerprint(session_for_provider(), inputs["prompts_query"])
+        return CheckResult(inputs, [])
+
+
+class DistillationDataset(Resource):
+    """Teacher completions of a prompt set in a table (prompt, completion, ...), labelled incrementally.
+
+    Outputs: fqn, training_query (`SELECT prompt, completion FROM <fqn>`), label_key,
+    rows_labelled_this_run (prompts sent to the teacher by the last create/update),
+    rows_pruned_this_run, rows_total, rows_current (rows under the current label key),
+    prompts_fingerprint."""
+
+    fqn: pulumi.Output[str]
+    training_query: pulumi.Output[str]
+    label_key: pulumi.Output[str]
+    rows_labelled_this_run: pulumi.Output[int]
+    rows_pruned_this_run: pulumi.Output[int]
+    rows_total: pulumi.Output[int]
+    rows_current: pulumi.Output[int]
+    prompts_fingerprint: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        teacher_model: pulumi.Input[str],
+        prompts_query: pulumi.Input[str],
+        target_table: pulumi.Input[str],
+        instructions: pulumi.Input[str] = "",
+        max_tokens: pulumi.Input[int] | None = None,
+        prune: bool = True,
+        retain_on_delete: bool = True,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "teacher_model": teacher_model,
+            "prompts_query": prompts_query,
+            "target_table": target_table,
+            "instructions": instructions,
+            "max_tokens": max_tokens,
+            "prune": prune,
+            "retain_on_delete": retain_on_delete,
+            "prompts_fingerprint": None,
+            "fqn": None,
+            "training_query": None,
+            "label_key": None,
+            "rows_labelled_this_run": None,
+            "rows_pruned_this_run": None,
+            "rows_total": None,
+            "rows_current": None,
+        }
+        super().__init__(DistillationProvider(), resource_name, props, opts)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from snowflake.connector.errors import ProgrammingError
 
-SqlError = ProgrammingError
-
 
 def sql_error(errno: int, msg: str, sqlstate: str = "42000") -> ProgrammingError:
     return ProgrammingError(msg=msg, errno=errno, sqlstate=sqlstate)

@@ -84,19 +84,6 @@ def require_privilege(
         raise insufficient_privileges(object_type, display or name.rsplit(".", 1)[-1])
 
 
-def require_any(
-    catalog: Catalog,
-    account: str,
-    role: str,
-    privileges: list[str],
-    object_type: str,
-    name: str,
-    display: str | None = None,
-) -> None:
-    if not any(has_privilege(catalog, account, role, p, object_type, name) for p in privileges):
-        raise insufficient_privileges(object_type, display or name.rsplit(".", 1)[-1])
-
-
 def has_cortex_user(catalog: Catalog, account: str, role: str) -> bool:
     """True when `role` (or a role it inherits) was granted SNOWFLAKE.CORTEX_USER, or is ACCOUNTADMIN.
     PUBLIC does not hold it by default in this emulator (see module docstring)."""

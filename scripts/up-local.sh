@@ -9,6 +9,8 @@ verb=${1:-up}; shift || true
 scripts/bootstrap.sh --local
 # shellcheck disable=SC1091
 . .venv/bin/activate
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 STACK=${CORTEX_STACK:-local}
 DATA=${CORTEX_LOCAL_DATA:-$PWD/.cortex-local}
@@ -22,19 +24,4 @@ if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
   python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT"
 fi
 
-if command -v pulumi >/dev/null 2>&1; then
-  # Local file backend (no Pulumi Cloud); the passphrase only guards local secrets.
-  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-local}
-  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-cortex-local-dev}
-  mkdir -p .pulumi-local
-  pulumi stack select --create "$STACK" >/dev/null
-  case "$verb" in
-    up) pulumi up --yes --stack "$STACK" "$@" ;;
-    preview) pulumi preview --diff --stack "$STACK" "$@" ;;
-    refresh) pulumi refresh --yes --stack "$STACK" "$@" ;;
-    destroy) pulumi destroy --yes --stack "$STACK" "$@" ;;
-    *) echo "unknown verb $verb" >&2; exit 2 ;;
-  esac
-else
-  python -m cortex_provider.offline "$verb" --stack "$STACK" --yes "$@"
-fi
+run_stack_verb "$verb" "$STACK" "$@"

@@ -14,6 +14,8 @@ if [[ $ENGINE == lora ]]; then scripts/bootstrap.sh --local
 elif ! .venv/bin/python -c 'import cortex_local, cortex_provider, pulumi' 2>/dev/null; then scripts/bootstrap.sh; fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}  # local only: every emulator account's admin
 
 python scripts/local_emulator.py ensure --host 127.0.0.1 --port "$PORT" --data "$DATA" --engine "$ENGINE"
@@ -25,23 +27,7 @@ done
 stacks=(primary eu apac)
 [[ "$verb" == destroy ]] && stacks=(apac eu primary)  # consumers first: they reference the primary
 
-if command -v pulumi >/dev/null 2>&1; then
-  export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-local}
-  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-cortex-local-dev}
-  mkdir -p .pulumi-local
-fi
 for stack in "${stacks[@]}"; do
   echo "== $verb $stack"
-  if command -v pulumi >/dev/null 2>&1; then
-    pulumi stack select --create "$stack" >/dev/null
-    case "$verb" in
-      up) pulumi up --yes --stack "$stack" "$@" ;;
-      preview) pulumi preview --diff --stack "$stack" "$@" ;;
-      refresh) pulumi refresh --yes --stack "$stack" "$@" ;;
-      destroy) pulumi destroy --yes --stack "$stack" "$@" ;;
-      *) echo "unknown verb $verb" >&2; exit 2 ;;
-    esac
-  else
-    python -m cortex_provider.offline "$verb" --stack "$stack" --yes "$@"
-  fi
+  run_stack_verb "$verb" "$stack" "$@"
 done

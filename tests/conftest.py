@@ -19,9 +19,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from cortex_provider.settings import ConnectionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ENGINE = os.environ.get("CORTEX_LOCAL_TEST_ENGINE", "stub")
@@ -98,6 +101,19 @@ class Emulator:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     # -- clients ------------------------------------------------------------------------------
+    def params(self, account: str | None = None, user: str = "ADMIN", password: str = "admin") -> dict[str, Any]:
+        """One account's connect parameters: the driver's keywords, and ConnectionSettings' fields."""
+        return {
+            "account": account or DEFAULT_ACCOUNT,
+            "user": user,
+            "password": password,
+            "host": self.host,
+            "port": self.port,
+            "protocol": "http",
+            "login_timeout": 30,
+            "network_timeout": 120,
+        }
+
     def connect(
         self,
         account: str | None = None,
@@ -110,21 +126,29 @@ class Emulator:
     ) -> Any:
         import snowflake.connector
 
-        params: dict[str, Any] = {
-            "account": account or DEFAULT_ACCOUNT,
-            "user": user,
-            "password": password,
-            "host": self.host,
-            "port": self.port,
-            "protocol": "http",
-            "login_timeout": 30,
-            "network_timeout": 120,
-        }
+        params = self.params(account, user, password)
         for key, value in (("role", role), ("database", database), ("schema", schema)):
             if value is not None:
                 params[key] = value
         params.update(kw)
         return snowflake.connector.connect(**params)
+
+    def settings(self, account: str, password: str = "admin") -> ConnectionSettings:
+        """The provider's ConnectionSettings for one account's admin."""
+        from cortex_provider.settings import ConnectionSettings
+
+        return ConnectionSettings.model_validate(self.params(account, password=password))
+
+    def stack_config(self, account: str, password: str = "admin") -> dict[str, str]:
+        """The `cortex:*` stack config a Pulumi program or provider server needs to reach one account."""
+        return {
+            "cortex:account": account,
+            "cortex:user": "ADMIN",
+            "cortex:password": password,
+            "cortex:host": self.host,
+            "cortex:port": str(self.port),
+            "cortex:protocol": "http",
+        }
 
     def new_account(self) -> str:
         return f"T{uuid.uuid4().hex[:12].upper()}"

@@ -47,10 +47,6 @@ BASE_MODELS: dict[str, BaseModel] = {
 }
 
 
-def is_base_model(name: str) -> bool:
-    return name.strip().lower() in BASE_MODELS
-
-
 def base_model(name: str) -> BaseModel:
     """The base model called `name` (case-insensitive), or FINETUNE's invalid-argument error."""
     found = BASE_MODELS.get(name.strip().lower())

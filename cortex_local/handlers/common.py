@@ -1,5 +1,5 @@
 """Small helpers shared by handlers: statement matching, SHOW ... LIKE/IN clauses, status strings,
-existence checks, sqlglot table names."""
+existence and ownership checks, sqlglot table names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from cortex_local import privileges
+from cortex_local.catalog_records import ACCOUNTADMIN
 from cortex_local.errors import does_not_exist
 from cortex_local.handlers.base import Context, normalised
 from cortex_local.idents import IDENT, QNAME, like_to_regex, norm, qualified, unquote_literal
@@ -34,6 +36,12 @@ def dropped(name: str) -> str:
 
 def already_dropped(name: str) -> str:
     return f"Drop statement executed successfully ({name} already dropped)."
+
+
+def owns(ctx: Context, owner: object) -> bool:
+    """May the current role manage an object `owner` owns: ACCOUNTADMIN, or `owner` in its hierarchy."""
+    roles = privileges.role_closure(ctx.catalog, ctx.account, ctx.role)
+    return ACCOUNTADMIN in roles or (owner is not None and owner in roles)
 
 
 @dataclass

@@ -20,8 +20,6 @@ from cortex_local.handlers.common import (
 )
 from cortex_local.idents import qualified, quote
 
-CONTAINER = {"DATABASE", "SCHEMA"}
-
 
 def require_create_in_schema(ctx: Context, db: str, schema: str, privilege: str) -> None:
     """USAGE on the database, USAGE + `privilege` (e.g. CREATE MODEL) on the schema."""

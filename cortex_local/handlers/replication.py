@@ -85,10 +85,6 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | None:
     raise unsupported("this form of replication group statement")
 
 
-def rep_account(ctx: Context, text: str) -> str:
-    return account_id(ctx.server, text).split(".", 1)[1]
-
-
 def _require_admin(ctx: Context, privilege: str) -> None:
     if not ctx.has(privilege, "ACCOUNT", ctx.account):
         raise insufficient_privileges("account", ctx.account)

@@ -8,7 +8,7 @@ import re
 from sqlglot import Expr
 
 from cortex_local import privileges
-from cortex_local.catalog_records import ACCOUNTADMIN, BUILTIN_ROLES
+from cortex_local.catalog_records import BUILTIN_ROLES
 from cortex_local.errors import compilation_error, does_not_exist, insufficient_privileges, unsupported
 from cortex_local.handlers.base import BOOLEAN, FIXED, TIMESTAMP, Context, Result
 from cortex_local.handlers.common import (
@@ -17,6 +17,7 @@ from cortex_local.handlers.common import (
     already_dropped,
     dropped,
     match,
+    owns,
     show_filter,
     starts,
 )
@@ -85,15 +86,10 @@ def _drop_role(ctx: Context, name: str, if_exists: bool) -> Result:
             if if_exists:
                 return Result.status(already_dropped(quote(name)))
             raise does_not_exist(quote(name), "Role")
-        if name in BUILTIN_ROLES or not _owns(ctx, rec.owner):
+        if name in BUILTIN_ROLES or not owns(ctx, rec.owner):
             raise insufficient_privileges("role", quote(name))
         ctx.catalog.drop_role(ctx.account, name)
     return Result.status(dropped(quote(name)))
-
-
-def _owns(ctx: Context, owner: str | None) -> bool:
-    roles = privileges.role_closure(ctx.catalog, ctx.account, ctx.role)
-    return ACCOUNTADMIN in roles or (owner is not None and owner in roles)
 
 
 def _create_user(ctx: Context, name: str, replace: bool, if_not_exists: bool, props: dict[str, str]) -> Result:
@@ -122,7 +118,7 @@ def _drop_user(ctx: Context, name: str, if_exists: bool) -> Result:
             if if_exists:
                 return Result.status(already_dropped(quote(name)))
             raise does_not_exist(quote(name), "User")
-        if not _owns(ctx, rec.owner):
+        if not owns(ctx, rec.owner):
             raise insufficient_privileges("user", quote(name))
         ctx.catalog.drop_user(ctx.account, name)
     return Result.status(dropped(quote(name)))

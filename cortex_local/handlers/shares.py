@@ -1,18 +1,15 @@
-"""Share statements (provider and consumer side); state and semantics in cortex_local.cortex.shares.
+"""Share statements, provider side; state and semantics in cortex_local.cortex.shares.
 
-Provider: CREATE/DROP SHARE, ALTER SHARE ... ADD|REMOVE|SET ACCOUNTS = ..., SET COMMENT,
-GRANT/REVOKE USAGE ON DATABASE|SCHEMA|MODEL ... TO|FROM SHARE, SHOW SHARES, SHOW GRANTS TO|OF SHARE.
-Consumer: CREATE DATABASE x FROM SHARE org.provider.share (read-only; its models usable by COMPLETE).
-Shapes: SHOW SHARES -> created_on, kind, owner_account, name, database_name, to, owner, comment,
-listing_global_name (Snowflake's SHOW SHARES after the 2023_05 OWNER_ACCOUNT change).
+CREATE/DROP SHARE, ALTER SHARE ... ADD|REMOVE|SET ACCOUNTS = ..., SET COMMENT, and
+GRANT/REVOKE USAGE ON DATABASE|SCHEMA|MODEL ... TO|FROM SHARE. The read and consumer side
+(SHOW SHARES, SHOW GRANTS TO|OF SHARE, CREATE DATABASE ... FROM SHARE) is in shares_consumer.
 """
 
 from __future__ import annotations
 
 from sqlglot import Expr
 
-from cortex_local import privileges
-from cortex_local.catalog_records import ACCOUNTADMIN, now
+from cortex_local.catalog_records import now
 from cortex_local.cortex import shares as sh
 from cortex_local.errors import (
     already_exists,
@@ -21,22 +18,10 @@ from cortex_local.errors import (
     insufficient_privileges,
     unsupported,
 )
-from cortex_local.handlers.base import TIMESTAMP, Context, Result
-from cortex_local.handlers.common import SUCCESS, already_dropped, dropped, match
+from cortex_local.handlers.base import Context, Result
+from cortex_local.handlers.common import SUCCESS, already_dropped, dropped, match, owns
 from cortex_local.idents import norm, qualified, unquote_literal
 
-SHOW_SHARES_COLUMNS = [
-    ("created_on", TIMESTAMP),
-    "kind",
-    "owner_account",
-    "name",
-    "database_name",
-    "to",
-    "owner",
-    "comment",
-    "listing_global_name",
-]
-OF_SHARE_COLUMNS = [("created_on", TIMESTAMP), "share", "granted_to", "grantee_name", "granted_by"]
 ACCOUNT_LIST = r"(?P<accts>[\w.\"]+(?: ?, ?[\w.\"]+)*)"
 
 
@@ -81,14 +66,9 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | None:
     return None
 
 
-def _may_manage(ctx: Context, share: dict[str, object]) -> bool:
-    roles = privileges.role_closure(ctx.catalog, ctx.account, ctx.role)
-    return ACCOUNTADMIN in roles or share["owner"] in roles
-
-
 def owned_share(ctx: Context, name: str) -> dict[str, object]:
     share = sh.get_share(ctx.server, ctx.account, name)
-    if not _may_manage(ctx, share):
+    if not owns(ctx, share["owner"]):
         raise insufficient_privileges("share", name)
     return share
 

@@ -52,16 +52,6 @@ def contains_secret(value: Any) -> bool:
     return False
 
 
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
-    return False
-
-
 def plain(value: Any) -> Any:
     """The value a provider that does not accept secrets or resources sees (the engine's view)."""
     if isinstance(value, dict):

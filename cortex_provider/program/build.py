@@ -148,6 +148,11 @@ def build(spec: StackSpec) -> Built:
     return out
 
 
+def _whole(value: Any) -> Any:
+    """Token counts cross the engine as protobuf doubles; show them as the integers they are."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def export_outputs(out: Built) -> None:
     """Stack outputs a reviewer and an operator read: per model its job, status and cost."""
     for name, model in out.models.items():
@@ -155,8 +160,8 @@ def export_outputs(out: Built) -> None:
             model.model, model.status, model.job_id, model.trained_tokens, model.estimated_trained_tokens,
             model.local_engine,
         ).apply(lambda v: {
-            "model": v[0], "status": v[1], "job_id": v[2], "trained_tokens": v[3],
-            "estimated_trained_tokens": v[4], "local_engine": v[5],
+            "model": v[0], "status": v[1], "job_id": v[2], "trained_tokens": _whole(v[3]),
+            "estimated_trained_tokens": _whole(v[4]), "local_engine": v[5],
         }))
     for name, view in out.views.items():
         pulumi.export(f"view:{name}", view.fqn)

@@ -29,9 +29,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from snowflake.connector.constants import FIELD_ID_TO_NAME
 
-from cortex_provider.errors import CortexProviderError, InvalidInput, ParseError, SnowflakeStatementError
+from cortex_provider.errors import CortexProviderError, ParseError, SnowflakeStatementError
 from cortex_provider.resources.base import Applied, ResourceCore
-from cortex_provider.resources.names import qualified, to_qualified
+from cortex_provider.resources.names import cortex_model, qualified, query_text, to_qualified
 from cortex_provider.session import Session
 from cortex_provider.sql.distill import (
     LABEL_COLUMNS,
@@ -44,7 +44,6 @@ from cortex_provider.sql.distill import (
     TableProbe,
     training_select,
 )
-from cortex_provider.sql.finetune import check_base_model
 from cortex_provider.sql.identifiers import QualifiedName
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import ShapeProbe
@@ -72,20 +71,13 @@ class DistillationSpec(BaseModel):
     @field_validator("teacher_model")
     @classmethod
     def _teacher(cls, v: str) -> str:
-        try:
-            check_base_model(v.strip(), "teacher_model")
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}. Fix: use a Cortex model name, e.g. llama3.1-405b, or a "
-                             "fine-tuned model's DB.SCHEMA.NAME") from None
-        return v.strip() if "." in v else v.strip().lower()
+        return cortex_model(v, "teacher_model", "use a Cortex model name, e.g. llama3.1-405b, or a fine-tuned "
+                            "model's DB.SCHEMA.NAME")
 
     @field_validator("prompts_query")
     @classmethod
     def _query(cls, v: str) -> str:
-        try:
-            return UserQuery(v, "prompts_query").text
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+        return query_text(v, "prompts_query")
 
     @field_validator("target_table")
     @classmethod

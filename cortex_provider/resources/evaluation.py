@@ -22,12 +22,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cortex_provider.errors import CortexProviderError, InvalidInput
+from cortex_provider.errors import CortexProviderError
 from cortex_provider.resources.base import Applied, ResourceCore
 from cortex_provider.resources.eval_metrics import SQL_METRICS, ExpectedNotJson, Metric, mean_score
+from cortex_provider.resources.names import cortex_model, query_text
 from cortex_provider.session import Session
 from cortex_provider.sql.distill import EvalOutputs, EvalScores
-from cortex_provider.sql.finetune import check_base_model
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import ShapeProbe
 
@@ -60,21 +60,12 @@ class EvaluationSpec(BaseModel):
     @field_validator("model", "baseline_model")
     @classmethod
     def _model(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            check_base_model(v.strip(), "model")
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}. Fix: a Cortex model name or a fine-tuned DB.SCHEMA.NAME") from None
-        return v.strip() if "." in v else v.strip().lower()
+        return None if v is None else cortex_model(v, "model", "a Cortex model name or a fine-tuned DB.SCHEMA.NAME")
 
     @field_validator("eval_query")
     @classmethod
     def _query(cls, v: str) -> str:
-        try:
-            return UserQuery(v, "eval_query").text
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+        return query_text(v, "eval_query")
 
     @property
     def query(self) -> UserQuery:

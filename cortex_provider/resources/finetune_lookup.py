@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from cortex_provider.errors import CortexProviderError, SnowflakeStatementError
 from cortex_provider.session import Session
@@ -82,12 +81,6 @@ def same_model(printed: str | None, model: QualifiedName) -> bool:
 def _same_query(a: str | None, b: str | None) -> bool:
     norm = [" ".join(q.strip().rstrip(";").split()) if q else None for q in (a, b)]
     return norm[0] == norm[1]
-
-
-@dataclass(frozen=True)
-class JobMatch:
-    job: FinetuneJob
-    why: str
 
 
 def describe(session: Session, job_id: str) -> FinetuneJob | None:

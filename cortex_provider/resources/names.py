@@ -1,4 +1,5 @@
-"""Spec-field normalisation by Snowflake's identifier rules, and parseable resource ids.
+"""Spec-field normalisation for pydantic validators (identifiers, model names, user queries), and
+parseable resource ids.
 
 Specs store names in their rendered SQL form (`my_role` -> `MY_ROLE`, `"My Role"` stays quoted),
 so two spellings of one object compare equal in `diff`. Ids join such names with `|`
@@ -8,7 +9,9 @@ so two spellings of one object compare equal in `diff`. Ids join such names with
 from __future__ import annotations
 
 from cortex_provider.errors import InvalidInput
+from cortex_provider.sql.finetune import check_base_model
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.statement import UserQuery
 
 SEP = "|"
 
@@ -27,6 +30,25 @@ def qualified(value: str, field: str, default: SchemaName | None = None) -> Qual
         return QualifiedName.parse(value, field).resolve(default, field)
     except InvalidInput as exc:
         raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+
+
+def query_text(value: str, field: str) -> str:
+    """A user query's text, checked by UserQuery's rules; ValueError('<problem>. Fix: <fix>')."""
+    try:
+        return UserQuery(value, field).text
+    except InvalidInput as exc:
+        raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+
+
+def cortex_model(value: str, field: str, fix: str) -> str:
+    """A Cortex model: a base model's name (lower-cased) or a fine-tuned DB.SCHEMA.NAME (kept as
+    written); ValueError('<problem>. Fix: <fix>') with the caller's `fix` otherwise."""
+    name = value.strip()
+    try:
+        check_base_model(name, field)
+    except InvalidInput as exc:
+        raise ValueError(f"{exc.problem}. Fix: {fix}") from None
+    return name if "." in name else name.lower()
 
 
 def to_ident(sql_form: str) -> Identifier:

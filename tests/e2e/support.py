@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml  # type: ignore[import-untyped]
 
 from cortex_provider.offline import RunResult, run_destroy, run_preview, run_refresh, run_up
@@ -69,6 +70,23 @@ def env(**values: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def stub_runs(passphrase: str) -> contextlib.AbstractContextManager[None]:
+    """The runner's passphrase, and fast polling in the provider process so that waits follow the
+    stub engine's pace."""
+    return env(CORTEX_PROVIDER_POLL_INITIAL_S="0.2", CORTEX_PROVIDER_POLL_MAX_S="0.5",
+               PULUMI_CONFIG_PASSPHRASE=passphrase)
+
+
+def skip_after_failure(request: pytest.FixtureRequest, what: str) -> None:
+    """For an ordered suite (one autouse fixture calls this): each step builds on the previous one, so
+    once one fails the rest would only repeat it and are skipped."""
+    failed_before = getattr(request.module, "_failed_at_start", None)
+    if failed_before is None:
+        request.module._failed_at_start = request.session.testsfailed
+    elif request.session.testsfailed > failed_before:
+        pytest.skip(f"an earlier {what} step failed")
 
 
 def run_verb(project: Path, verb: str, *, stack: str = "local", password: str = PASSWORD,

@@ -23,7 +23,6 @@ from cortex_local.engines.synthetic import extraction_pairs
 from cortex_provider.resources.evaluation import EvaluationCore, EvaluationFailed
 from cortex_provider.session import Session
 from tests.conftest import Emulator
-from tests.resources.grant_support import settings_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -91,7 +90,7 @@ def test_gate_passes_the_right_model_and_blocks_the_shuffled_one(lora_emulator: 
         took[m] = round(time.monotonic() - started)
     trained_s = time.monotonic() - started
 
-    session = Session(settings_for(lora_emulator, account))
+    session = Session(lora_emulator.settings(account))
     core = EvaluationCore()
     base = {"eval_query": "SELECT prompt, completion FROM DB.S.HELD_OUT", "metric": "json_keys",
             "threshold": 0.6, "max_tokens": 48}

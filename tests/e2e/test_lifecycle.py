@@ -24,7 +24,7 @@ import pytest
 
 from cortex_provider.offline import RunResult
 from tests.conftest import Emulator
-from tests.e2e.support import copy_project, env, load_stack, run_verb, save_stack, seed_demo
+from tests.e2e.support import copy_project, load_stack, run_verb, save_stack, seed_demo, skip_after_failure, stub_runs
 
 ACCOUNT = "LOCAL"
 DB, SCHEMA = "CORTEX_DEMO", "MODELS"
@@ -124,9 +124,7 @@ def lc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
     try:
         seed_demo(emu.port)
         project = copy_project(root / "project", emu.port)
-        # fast polling in the provider process, so waits follow the stub engine's pace
-        with env(CORTEX_PROVIDER_POLL_INITIAL_S="0.2", CORTEX_PROVIDER_POLL_MAX_S="0.5",
-                 PULUMI_CONFIG_PASSPHRASE="lifecycle-test"):
+        with stub_runs("lifecycle-test"):
             conn = emu.connect(account=ACCOUNT, database=DB, schema=SCHEMA)
             yield Lifecycle(emu, project, conn, _initial_spec(project))
             conn.close()
@@ -136,12 +134,7 @@ def lc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
 
 @pytest.fixture(autouse=True)
 def _incremental(request: pytest.FixtureRequest) -> None:
-    """Each step builds on the previous one: once one fails, the rest would only repeat it."""
-    failed_before = getattr(request.module, "_failed_at_start", None)
-    if failed_before is None:
-        request.module._failed_at_start = request.session.testsfailed
-    elif request.session.testsfailed > failed_before:
-        pytest.skip("an earlier lifecycle step failed")
+    skip_after_failure(request, "lifecycle")
 
 
 def test_up_from_empty_creates_everything(lc: Lifecycle) -> None:

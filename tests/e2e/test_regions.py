@@ -19,7 +19,16 @@ from snowflake.connector.errors import ProgrammingError
 
 from cortex_provider.offline import RunResult
 from tests.conftest import Emulator
-from tests.e2e.support import PASSWORD, copy_project, env, load_stack, run_verb, save_stack, seed_demo
+from tests.e2e.support import (
+    PASSWORD,
+    copy_project,
+    load_stack,
+    run_verb,
+    save_stack,
+    seed_demo,
+    skip_after_failure,
+    stub_runs,
+)
 
 DB, SCHEMA = "CORTEX_DEMO", "MODELS"
 MODEL = f"{DB}.{SCHEMA}.SUPPORT_EXTRACTOR"
@@ -76,8 +85,7 @@ def rg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Regions]:
         for account in ("EU", "APAC", "CONSUMER"):
             seed_demo(emu.port, account=account, roles_only=True)
         project = copy_project(root / "project", emu.port)
-        with env(CORTEX_PROVIDER_POLL_INITIAL_S="0.2", CORTEX_PROVIDER_POLL_MAX_S="0.5",
-                 PULUMI_CONFIG_PASSPHRASE="regions-test"):
+        with stub_runs("regions-test"):
             yield Regions(emu, project)
     finally:
         emu.stop()
@@ -85,12 +93,7 @@ def rg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Regions]:
 
 @pytest.fixture(autouse=True)
 def _incremental(request: pytest.FixtureRequest) -> None:
-    """Each step builds on the previous one: once one fails, the rest would only repeat it."""
-    failed_before = getattr(request.module, "_failed_at_start", None)
-    if failed_before is None:
-        request.module._failed_at_start = request.session.testsfailed
-    elif request.session.testsfailed > failed_before:
-        pytest.skip("an earlier regions step failed")
+    skip_after_failure(request, "regions")
 
 
 def test_region_before_primary_fails_with_the_fix(rg: Regions) -> None:

@@ -11,7 +11,7 @@ import pytest
 from cortex_provider.offline.provider import ProviderServer
 from cortex_provider.session import Session
 from tests.provider.provider_support import start_server
-from tests.resources.grant_support import Acct, settings_for
+from tests.resources.grant_support import Acct
 
 PASSWORD = "Pw-7f3c1d9e-do-not-leak"
 
@@ -21,7 +21,7 @@ def acct(emulator: Any) -> Iterator[Acct]:
     """A new account (admin password PASSWORD) with DB.S, table DB.S.NOTES and roles R1, R2."""
     name = emulator.new_account()
     conn = emulator.connect(account=name, password=PASSWORD)
-    a = Acct(emulator, name, Session(settings_for(emulator, name, PASSWORD)), conn)
+    a = Acct(emulator, name, Session(emulator.settings(name, PASSWORD)), conn)
     for stmt in (
         "CREATE DATABASE DB",
         "CREATE SCHEMA DB.S",

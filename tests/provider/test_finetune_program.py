@@ -3,15 +3,13 @@ no-op up, refresh drift after DROP MODEL by hand, retrain on the next up, destro
 
 from __future__ import annotations
 
-import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cortex_provider.offline import run_destroy, run_refresh, run_up
-from tests.resources.finetune_support import TRAIN_QUERY, seed
+from tests.provider.provider_support import ModelProject, fast_offline_env
 
 PROGRAM = """\
 import json
@@ -27,33 +25,7 @@ pulumi.export("cost", m.estimated_trained_tokens)
 """
 
 
-class Proj:
-    def __init__(self, root: Path, emulator: Any) -> None:
-        self.emulator = emulator
-        self.account = emulator.new_account()
-        self.conn = emulator.connect(account=self.account)
-        seed(self.conn)
-        self.dir = root / "proj"
-        (self.dir / "stacks").mkdir(parents=True)
-        (self.dir / "Pulumi.yaml").write_text("name: cortex\nruntime: python\nstackConfigDir: stacks\n")
-        (self.dir / "__main__.py").write_text(PROGRAM)
-        (self.dir / "stacks" / "Pulumi.t.yaml").write_text(textwrap.dedent(f"""\
-            config:
-              cortex:account: {self.account}
-              cortex:user: ADMIN
-              cortex:password: admin
-              cortex:host: {emulator.host}
-              cortex:port: "{emulator.port}"
-              cortex:protocol: http
-            """))
-        self.lines: list[str] = []
-
-    def model(self, **over: Any) -> None:
-        spec = {"model_name": "TUNED", "database": "DB", "schema_name": "S", "base_model": "mistral-7b",
-                "training_query": TRAIN_QUERY, "options": {"max_epochs": 1}}
-        spec.update(over)
-        (self.dir / "model.json").write_text(json.dumps(spec))
-
+class Proj(ModelProject):
     def run(self, fn: Any) -> Any:
         return fn(self.dir, "t", printer=self.lines.append)
 
@@ -69,10 +41,8 @@ class Proj:
 
 @pytest.fixture
 def proj(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Proj:
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "t")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_MAX_S", "0.2")
-    return Proj(tmp_path, emulator)
+    fast_offline_env(monkeypatch)
+    return Proj(tmp_path, emulator, PROGRAM)
 
 
 def test_program_lifecycle(proj: Proj) -> None:

@@ -29,10 +29,8 @@ class Harness:
         self.account = emulator.new_account()
         self.conn = emulator.connect(account=self.account)
         seed(self.conn)
-        config = {"cortex:account": self.account, "cortex:user": "ADMIN", "cortex:password": "admin",
-                  "cortex:host": emulator.host, "cortex:port": str(emulator.port), "cortex:protocol": "http"}
-        project = Project(tmp, "cortex", tmp / "__main__.py", "test", tmp / "Pulumi.test.yaml", config,
-                          {"cortex:password"})
+        project = Project(tmp, "cortex", tmp / "__main__.py", "test", tmp / "Pulumi.test.yaml",
+                          emulator.stack_config(self.account), {"cortex:password"})
         self.lines: list[str] = []
         self.server = ProviderServer(project, self.lines.append)
         self.server.configure()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cortex_provider.offline import RunResult, run_destroy, run_refresh, run_up
+from tests.provider.provider_support import write_project
 from tests.resources.test_share_support import ORG, models_in, seed, sql, train
 
 
@@ -17,13 +18,7 @@ class Stack:
 
     def __init__(self, root: Path, emulator: Any, account: str) -> None:
         self.dir = root / "proj"
-        (self.dir / "stacks").mkdir(parents=True)
-        (self.dir / "Pulumi.yaml").write_text("name: cortex\nruntime: python\nstackConfigDir: stacks\n")
-        (self.dir / "stacks" / "Pulumi.test.yaml").write_text(
-            "config:\n"
-            f"  cortex:account: {account}\n  cortex:user: ADMIN\n  cortex:password: admin\n"
-            f"  cortex:host: {emulator.host}\n  cortex:port: '{emulator.port}'\n  cortex:protocol: http\n"
-        )
+        write_project(self.dir, emulator, account, "test")
         self.lines: list[str] = []
 
     def program(self, body: str) -> None:

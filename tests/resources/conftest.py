@@ -9,7 +9,7 @@ import pytest
 
 from cortex_provider.resources.grant_cache import SHOW_CACHE
 from cortex_provider.session import Session
-from tests.resources.grant_support import Acct, settings_for
+from tests.resources.grant_support import Acct
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def acct(emulator: Any) -> Iterator[Acct]:
     """A new account with database DB, schema DB.S, table DB.S.NOTES and roles R1..R3."""
     name = emulator.new_account()
     conn = emulator.connect(account=name)
-    session = Session(settings_for(emulator, name))
+    session = Session(emulator.settings(name))
     SHOW_CACHE.clear()
     a = Acct(emulator, name, session, conn)
     for stmt in (

@@ -10,16 +10,8 @@ from cortex_provider.resources.finetune_lookup import ModelCache
 from cortex_provider.resources.finetune_wait import WaitPolicy
 from cortex_provider.resources.finetuned_model import FineTunedModelCore
 from cortex_provider.session import Session, StatementEvent
-from cortex_provider.settings import ConnectionSettings
 
 TRAIN_QUERY = "SELECT prompt, completion FROM DB.S.TRAIN"
-
-
-def settings_for(emulator: Any, account: str) -> ConnectionSettings:
-    return ConnectionSettings.model_validate({
-        "account": account, "user": "ADMIN", "password": "admin", "host": emulator.host,
-        "port": emulator.port, "protocol": "http", "login_timeout": 30, "network_timeout": 120,
-    })
 
 
 def seed(conn: Any, rows: int = 3, table: str = "DB.S.TRAIN") -> None:
@@ -73,7 +65,7 @@ def make_env(emulator: Any, rows: int = 3, log_every_s: float = 30.0) -> Env:
     env_warn: list[str] = []
     policy = WaitPolicy(initial_s=0.05, factor=1.5, max_s=0.2, log_every_s=log_every_s,
                         log=env_logs.append, warn=env_warn.append)
-    session = Session(settings_for(emulator, account))
+    session = Session(emulator.settings(account))
     env = Env(emulator, account, session, conn, FineTunedModelCore(policy, ModelCache(ttl=30.0)),
               logs=env_logs, warnings=env_warn)
     session.observers.append(env.events.append)

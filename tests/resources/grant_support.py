@@ -9,16 +9,8 @@ from typing import Any
 
 from cortex_provider.resources.grant_cache import SHOW_CACHE
 from cortex_provider.session import Session
-from cortex_provider.settings import ConnectionSettings
 
 DDL_PREFIXES = ("GRANT", "REVOKE", "CREATE", "DROP", "ALTER")
-
-
-def settings_for(emulator: Any, account: str, password: str = "admin") -> ConnectionSettings:
-    return ConnectionSettings.model_validate({
-        "account": account, "user": "ADMIN", "password": password, "host": emulator.host,
-        "port": emulator.port, "protocol": "http", "login_timeout": 30, "network_timeout": 120,
-    })
 
 
 @dataclass

@@ -8,21 +8,13 @@ import time
 from typing import Any
 
 from cortex_provider.session import Session
-from cortex_provider.settings import ConnectionSettings
 from cortex_provider.sql.identifiers import AccountName
 
 ORG = "LOCALORG"
 
 
-def settings_for(emulator: Any, account: str) -> ConnectionSettings:
-    return ConnectionSettings.model_validate({
-        "account": account, "user": "ADMIN", "password": "admin", "host": emulator.host,
-        "port": emulator.port, "protocol": "http", "login_timeout": 30, "network_timeout": 120,
-    })
-
-
 def session_for(emulator: Any, account: str) -> Session:
-    return Session(settings_for(emulator, account))
+    return Session(emulator.settings(account))
 
 
 def connector(emulator: Any, seen: list[tuple[str, str | None]] | None = None) -> Any:

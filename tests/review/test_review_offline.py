@@ -4,8 +4,6 @@ and `python -m cortex_provider.review comment` renders the same preview for a pu
 
 from __future__ import annotations
 
-import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ import pytest
 
 from cortex_provider.offline import run_preview, run_up
 from cortex_provider.review.__main__ import main
-from tests.resources.finetune_support import TRAIN_QUERY, seed
+from tests.provider.provider_support import ModelProject, fast_offline_env
 
 PROGRAM = """\
 import json
@@ -28,33 +26,10 @@ ModelUsageGrant("usage", role="ANALYST", model=m.model)
 """
 
 
-class Proj:
+class Proj(ModelProject):
     def __init__(self, root: Path, emulator: Any) -> None:
-        self.emulator = emulator
-        self.account = emulator.new_account()
-        conn = emulator.connect(account=self.account)
-        seed(conn)
-        conn.cursor().execute("CREATE ROLE IF NOT EXISTS ANALYST")
-        self.dir = root / "proj"
-        (self.dir / "stacks").mkdir(parents=True)
-        (self.dir / "Pulumi.yaml").write_text("name: cortex\nruntime: python\nstackConfigDir: stacks\n")
-        (self.dir / "__main__.py").write_text(PROGRAM)
-        (self.dir / "stacks" / "Pulumi.t.yaml").write_text(textwrap.dedent(f"""\
-            config:
-              cortex:account: {self.account}
-              cortex:user: ADMIN
-              cortex:password: admin
-              cortex:host: {emulator.host}
-              cortex:port: "{emulator.port}"
-              cortex:protocol: http
-            """))
-        self.lines: list[str] = []
-
-    def model(self, **over: Any) -> None:
-        spec = {"model_name": "TUNED", "database": "DB", "schema_name": "S", "base_model": "mistral-7b",
-                "training_query": TRAIN_QUERY, "options": {"max_epochs": 1}}
-        spec.update(over)
-        (self.dir / "model.json").write_text(json.dumps(spec))
+        super().__init__(root, emulator, PROGRAM)
+        self.conn.cursor().execute("CREATE ROLE IF NOT EXISTS ANALYST")
 
     def run(self, fn: Any) -> Any:
         self.lines.clear()
@@ -66,9 +41,7 @@ class Proj:
 
 @pytest.fixture
 def proj(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Proj:
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_MAX_S", "0.2")
+    fast_offline_env(monkeypatch)
     return Proj(tmp_path, emulator)
 
 

@@ -46,15 +46,7 @@ class Setup(Statement):
 
 
 def session_for(emulator: Any, account: str, password: str = "admin", **kw: Any) -> Session:
-    config = {
-        "cortex:account": account,
-        "cortex:user": "ADMIN",
-        "cortex:password": password,
-        "cortex:host": emulator.host,
-        "cortex:port": str(emulator.port),
-        "cortex:protocol": "http",
-        "cortex:role": "ACCOUNTADMIN",
-    }
+    config = {**emulator.stack_config(account, password), "cortex:role": "ACCOUNTADMIN"}
     return Session(resolve_settings(config, env={}), **kw)
 
 

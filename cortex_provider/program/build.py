@@ -7,40 +7,20 @@ A region stack's `consume` section (models another stack replicates here) is bui
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from cortex_provider.errors import InvalidInput
-from cortex_provider.program.spec import ModelSpec, StackSpec
+from cortex_provider.program.built import Built, slug
+from cortex_provider.program.distill import build_distillations, build_evaluations, gates_for, view_source
+from cortex_provider.program.spec import ModelSpec, StackSpec, TrainingViewSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
 from cortex_provider.pulumi.replication import ModelReplication
 from cortex_provider.pulumi.share import ModelShare
 from cortex_provider.pulumi.training_view import TrainingView
 from cortex_provider.resources.training_view import training_query_for
-
-
-def slug(name: str) -> str:
-    """A stable Pulumi resource name from a Snowflake name (`DB.S."My Model"` -> `db-s-my-model`)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
-
-
-@dataclass
-class Built:
-    """What the program registered, for distribution resources and stack outputs."""
-
-    grants: list[pulumi.Resource] = field(default_factory=list)
-    views: dict[str, TrainingView] = field(default_factory=dict)
-    models: dict[str, FineTunedModel] = field(default_factory=dict)
-    others: list[pulumi.Resource] = field(default_factory=list)
-    shares: dict[str, ModelShare] = field(default_factory=dict)
-    replications: dict[str, ModelReplication] = field(default_factory=dict)
-    consumed: dict[str, pulumi.Output[Any]] = field(default_factory=dict)
-    distillations: dict[str, Any] = field(default_factory=dict)  # name -> DistillationDataset (distill.py)
-    evaluations: dict[str, list[pulumi.Resource]] = field(default_factory=dict)  # model -> its gates
 
 
 def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
@@ -63,8 +43,6 @@ def _build_access(spec: StackSpec, out: Built) -> None:
 
 
 def _build_views(spec: StackSpec, out: Built) -> None:
-    from cortex_provider.program.distill import view_source
-
     for v in spec.training_views:
         base_model, epochs = _view_base_model(spec, v.name)
         parts: dict[str, Any] = {"source": v.source, "prompt_expr": v.prompt, "completion_expr": v.completion}
@@ -85,6 +63,13 @@ def _view_query(spec: StackSpec, out: Built, view: str) -> Any:
         return out.views[view].training_query
 
 
+def _definition(spec: StackSpec, view: str | None) -> str | None:
+    """The view's declared body: when it changes, the model trained on it is retrained (a replace),
+    even though the query the model reads (`SELECT prompt, completion FROM <view>`) stays the same."""
+    found: TrainingViewSpec | None = next((v for v in spec.training_views if v.name == view), None)
+    return None if found is None else found.model_dump_json(exclude={"name"})
+
+
 def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
     training: Any = _view_query(spec, out, m.training_view) if m.training_view else m.training_query
     validation: Any = _view_query(spec, out, m.validation_view) if m.validation_view else m.validation_query
@@ -94,10 +79,10 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
         base_model=m.base_model, training_query=training, validation_query=validation,
         options=dict(m.options), wait=m.wait, timeout_minutes=m.timeout_minutes,
         retain_on_delete=m.retain_on_delete, retrain_on=m.retrain_on,
+        training_definition=_definition(spec, m.training_view),
+        validation_definition=_definition(spec, m.validation_view),
         opts=pulumi.ResourceOptions(depends_on=deps),
     )
-    from cortex_provider.program.distill import build_evaluations
-
     gates = build_evaluations(spec, m, model, out)  # usage grants wait for the model's gates
     for role in m.usage_roles:
         out.others.append(
@@ -109,8 +94,6 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
 
 def _build_distribution(spec: StackSpec, out: Built) -> None:
     """Shares (same region) and replication (other regions) of the trained models (after their gates)."""
-    from cortex_provider.program.distill import gates_for
-
     for s in spec.shares:
         models = [out.models[m] for m in s.models]
         out.shares[s.name] = ModelShare(
@@ -131,8 +114,6 @@ def _build_distribution(spec: StackSpec, out: Built) -> None:
 
 
 def build(spec: StackSpec) -> Built:
-    from cortex_provider.program.distill import build_distillations
-
     out = Built()
     _build_access(spec, out)
     build_distillations(spec, out)  # teacher labels first: training views may read them

@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from cortex_provider.program.build import Built, slug
+from cortex_provider.program.built import Built, slug
 from cortex_provider.program.spec import ModelSpec, StackSpec, TrainingViewSpec
 from cortex_provider.pulumi.distillation import DistillationDataset
 from cortex_provider.pulumi.evaluation import ModelEvaluation

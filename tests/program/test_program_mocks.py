@@ -62,6 +62,9 @@ def test_local_stack_registers_the_full_chain(mocks: RecordingMocks) -> Any:
         assert model["training_query"] == "SELECT prompt, completion FROM CORTEX_DEMO.MODELS.SUPPORT_TRAIN"
         assert model["validation_query"] == "SELECT prompt, completion FROM CORTEX_DEMO.MODELS.SUPPORT_VALIDATION"
         assert model["retain_on_delete"] is True
+        # the view's declared body travels with the model, so editing it is a visible retrain
+        assert "ID % 10 <> 0" in model["training_definition"]
+        assert "ID % 10 = 0" in model["validation_definition"]
         assert model["base_model"] == "llama3.1-8b"
         usage = mocks.registered["model-usage-support-extractor-analyst"]
         assert usage["model"] == "CORTEX_DEMO.MODELS.SUPPORT_EXTRACTOR"

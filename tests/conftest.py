@@ -10,6 +10,7 @@ The engine is `stub` unless CORTEX_LOCAL_TEST_ENGINE says otherwise (e.g. `lora`
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -173,3 +174,11 @@ def fresh_emulator(tmp_path: Path) -> Iterator[Emulator]:
     emu.start()
     yield emu
     emu.stop()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Programs that fail on purpose under the SDK's mocks (e.g. a region stack run before its primary)
+    leave Pulumi Output tasks pending; asyncio reports them when the interpreter exits, after pytest's
+    summary. Those reports are expected and would bury the summary line, so they are silenced here —
+    only at exit, never while tests run."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)

@@ -29,13 +29,27 @@ from cortex_provider.resources.base import ResourceCore
 PROVIDER_KEY = "__provider"
 
 
-def _props(props: Mapping[str, Any]) -> dict[str, Any]:
+def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The resource's own properties: everything but the pickled `__provider`."""
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}
 
 
-def _unknown(props: Mapping[str, Any]) -> set[str]:
-    """Top-level properties not known yet: the SDK hands them over as `Unknown()` (or the raw sentinel)."""
-    return {k for k, v in props.items() if isinstance(v, Unknown) or (isinstance(v, str) and v == UNKNOWN)}
+def is_unknown(value: Any) -> bool:
+    """Not known yet in a preview: the SDK hands it over as `Unknown()` or the wire sentinel, possibly
+    nested in a list or dict input."""
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
+        return True
+    if isinstance(value, dict):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def unknown_keys(props: Mapping[str, Any]) -> set[str]:
+    """Top-level properties whose value is (or holds) an unknown."""
+    return {k for k, v in props.items() if is_unknown(v)}
+
 
 
 class CoreProvider(ResourceProvider):
@@ -47,9 +61,9 @@ class CoreProvider(ResourceProvider):
         remember_config(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = _props(news)
-        unknown = _unknown(props)
-        checked = self.core.check(_props(_olds), props)
+        props = without_provider(news)
+        unknown = unknown_keys(props)
+        checked = self.core.check(without_provider(_olds), props)
         # A preview may not know an input yet (another resource's output): validate the rest.
         failures = [
             CheckFailure(f.property, f.reason)
@@ -60,8 +74,8 @@ class CoreProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        olds, news = _props(_olds), _props(_news)
-        unknown = _unknown(news)
+        olds, news = without_provider(_olds), without_provider(_news)
+        unknown = unknown_keys(news)
         if unknown:  # preview only: an unknown input may change anything it feeds
             fields = self.core.spec_fields()
             changed = [k for k in fields if k in unknown or olds.get(k) != news.get(k)]
@@ -75,11 +89,11 @@ class CoreProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        applied = self.core.create(session_for_provider(), self.core.parse(_props(props)))
+        applied = self.core.create(session_for_provider(), self.core.parse(without_provider(props)))
         return CreateResult(applied.id, applied.outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = self.core.read(session_for_provider(), id_, _props(props))
+        live = self.core.read(session_for_provider(), id_, without_provider(props))
         if live is None:
             # An empty id tells the engine the object is gone (refresh drops it; next up recreates).
             return ReadResult("", {})
@@ -88,9 +102,9 @@ class CoreProvider(ResourceProvider):
         return ReadResult(live.id, live.outputs, inputs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        spec = self.core.parse(_props(_news))
-        outs = self.core.update(session_for_provider(), _id, _props(_olds), spec)
+        spec = self.core.parse(without_provider(_news))
+        outs = self.core.update(session_for_provider(), _id, without_provider(_olds), spec)
         return UpdateResult(outs)
 
     def delete(self, _id: str, _props_: dict[str, Any]) -> None:
-        self.core.delete(session_for_provider(), _id, _props(_props_))
+        self.core.delete(session_for_provider(), _id, without_provider(_props_))

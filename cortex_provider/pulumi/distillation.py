@@ -21,7 +21,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, Resource
 
 from cortex_provider.errors import CortexProviderError
-from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider, _unknown
+from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider
 from cortex_provider.resources.distillation import DistillationCore, measure_fingerprint
 
@@ -32,8 +32,7 @@ class DistillationProvider(CoreProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = super().check(_olds, news)
         inputs = dict(result.inputs or {})
-        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        if result.failures or _unknown(props):
+        if result.failures or unknown_keys(without_provider(news)):
             return result
         inputs["prompts_fingerprint"] = None
         with contextlib.suppress(CortexProviderError):

@@ -21,11 +21,10 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, Resource
-from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from cortex_provider.errors import CortexProviderError
-from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider
+from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider
 from cortex_provider.resources.finetune_costs import fingerprint
 from cortex_provider.resources.finetune_outputs import OUTPUT_KEYS
@@ -46,23 +45,12 @@ _PLACEHOLDERS: dict[str, Any] = {
 }
 
 
-def _is_unknown(value: Any) -> bool:
-    """Unknowns reach check as pulumi.output.Unknown (or the wire sentinel), possibly nested."""
-    if isinstance(value, Unknown) or value == UNKNOWN:
-        return True
-    if isinstance(value, dict):
-        return any(_is_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_is_unknown(v) for v in value)
-    return False
-
-
 class FineTunedModelProvider(CoreProvider):
     core = FineTunedModelCore()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        unknown = {k for k, v in props.items() if _is_unknown(v)}
+        props = without_provider(news)
+        unknown = unknown_keys(props)
         probe = {k: (_PLACEHOLDERS.get(k) if k in unknown else v) for k, v in props.items()}
         checked = self.core.check({}, probe)
         failures = [CheckFailure(f.property, f.reason) for f in checked.failures
@@ -76,7 +64,7 @@ class FineTunedModelProvider(CoreProvider):
             # not readable yet (created in this same `up`)? then create measures it
             with contextlib.suppress(CortexProviderError):
                 inputs["data_fingerprint"] = fingerprint(session_for_provider(), inputs["training_query"])
-        olds = {k: v for k, v in _olds.items() if k != PROVIDER_KEY}
+        olds = without_provider(_olds)
         plan = plan_for(olds, inputs, unknown, preflight_measure(session_for_provider))
         if plan is not None:  # the cost of a (re)train, shown in the plan's diff (finetune_plan.py)
             inputs[PLAN_KEY] = plan
@@ -85,11 +73,12 @@ class FineTunedModelProvider(CoreProvider):
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         """Unknown inputs (preview, upstream being replaced) count as changed: a replace when the field
         retrains. The real `up` diffs again with known values, where the name-conflict check runs."""
-        unknown = {k for k, v in _news.items() if k != PROVIDER_KEY and _is_unknown(v)}
+        news = without_provider(_news)
+        unknown = unknown_keys(news)
         if not unknown:
             return super().diff(_id, _olds, _news)
-        probe = {k: (_olds.get(k) if k in unknown else v) for k, v in _news.items() if k != PROVIDER_KEY}
-        d = self.core.diff(_id, {k: v for k, v in _olds.items() if k != PROVIDER_KEY}, probe)
+        probe = {k: (_olds.get(k) if k in unknown else v) for k, v in news.items()}
+        d = self.core.diff(_id, without_provider(_olds), probe)
         replaces = sorted(set(d.replaces) | (unknown & self.core.replace_on))
         return DiffResult(changes=True, replaces=replaces, delete_before_replace=d.delete_before_replace)
 

@@ -12,33 +12,26 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, Resource
-from pulumi.runtime.rpc import UNKNOWN
 
-from cortex_provider.pulumi.base import PROVIDER_KEY, CoreProvider
+from cortex_provider.pulumi.base import CoreProvider, is_unknown, without_provider
 from cortex_provider.resources.base import ResourceCore
 from cortex_provider.resources.share import ShareCore
 
 OUTPUTS = ("owner_account", "share_ref")
 
 
-def _unknown(value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_unknown(v) for v in value)
-    return bool(value == UNKNOWN)
-
-
 def _known(value: Any, placeholder: Any) -> Any:
     """A stand-in for an unknown value: known list items kept, unknown scalars -> placeholder."""
     if isinstance(value, list):
-        return [v for v in value if not _unknown(v)]
-    return placeholder if _unknown(value) else value
+        return [v for v in value if not is_unknown(v)]
+    return placeholder if is_unknown(value) else value
 
 
 def check_tolerant(
     core: ResourceCore[Any], news: Mapping[str, Any], placeholders: Mapping[str, Any]
 ) -> CheckResult:
-    props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-    unknown = {k for k, v in props.items() if _unknown(v)}
+    props = without_provider(news)
+    unknown = {k for k, v in props.items() if is_unknown(v)}
     probe = {k: _known(v, placeholders.get(k)) if k in unknown else v for k, v in props.items()}
     checked = core.check({}, probe)
     failures = [
@@ -55,8 +48,8 @@ def diff_tolerant(
     core: ResourceCore[Any], olds: Mapping[str, Any], news: Mapping[str, Any]
 ) -> DiffResult | None:
     """The diff when some new input is unknown (None when all are known: use the core's diff)."""
-    news = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-    unknown = [k for k in core.spec_fields() if _unknown(news.get(k))]
+    news = without_provider(news)
+    unknown = [k for k in core.spec_fields() if is_unknown(news.get(k))]
     if not unknown:
         return None
     changed = [k for k in core.spec_fields() if k in unknown or olds.get(k) != news.get(k)]

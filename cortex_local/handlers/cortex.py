@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from fakesnow.dialect import parse_one
 from sqlglot import Expr, exp
 
+from cortex_local.catalog_records import ACCOUNTADMIN
+from cortex_local.cortex import usage
 from cortex_local.cortex.call_args import ArgReader, as_text
 from cortex_local.cortex.finetune import create_job
 from cortex_local.cortex.functions import is_inference_base, unknown_model
@@ -18,6 +20,7 @@ from cortex_local.errors import compilation_error, does_not_exist, unsupported
 from cortex_local.handlers.base import Column, Context, CursorResult, Result
 from cortex_local.handlers.session_ctx import rewrite_context_functions
 from cortex_local.idents import split_name, unquote_literal
+from cortex_local.privileges import role_closure
 
 if TYPE_CHECKING:
     from cortex_local.cortex.service import CortexService
@@ -25,6 +28,10 @@ if TYPE_CHECKING:
 _CORTEX = r"SNOWFLAKE\s*\.\s*CORTEX\s*\.\s*"
 _FINETUNE = re.compile(_CORTEX + r"FINETUNE\s*\(", re.IGNORECASE)
 _PURGE = re.compile(r"^\s*SELECT\s+SYSTEM\$CORTEX_LOCAL_PURGE_FINETUNE_JOBS\s*\(\s*\)\s*$", re.IGNORECASE)
+_ENGINE_STATS = re.compile(
+    r"^\s*SELECT\s+SYSTEM\$CORTEX_LOCAL_ENGINE_STATS\s*\(\s*('(?:[^']|'')*'|\?|:1)\s*\)\s*$", re.IGNORECASE
+)
+_USAGE_VIEW = re.compile(r"\bACCOUNT_USAGE\s*\.\s*CORTEX_FINE_TUNING_USAGE_HISTORY\b", re.IGNORECASE)
 _CALL = re.compile(_CORTEX + r"(COMPLETE|COUNT_TOKENS)\s*\(\s*('(?:[^']|'')*')", re.IGNORECASE)
 _ANY_CALL = re.compile(_CORTEX + r"(COMPLETE|COUNT_TOKENS)\s*\(", re.IGNORECASE)
 _RUNS_QUERY = re.compile(r"^\s*\(?\s*(SELECT|WITH|INSERT)\b", re.IGNORECASE)
@@ -44,11 +51,36 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | CursorResult |
         return Result(
             [Column("SYSTEM$CORTEX_LOCAL_PURGE_FINETUNE_JOBS()")], [(f"purged {n} fine-tuning jobs",)]
         )
+    stats = _ENGINE_STATS.match(sql)
+    if stats:
+        ctx.require_cortex_user()
+        job_id = unquote_literal(stats[1]) if stats[1].startswith("'") else _bound(ctx)
+        rec = service_of(ctx).job(ctx.account, job_id)
+        return Result([Column("SYSTEM$CORTEX_LOCAL_ENGINE_STATS")], [(usage.engine_stats(rec),)])
+    if _USAGE_VIEW.search(sql) and _RUNS_QUERY.match(sql):
+        _refresh_usage(ctx)  # then the statement runs as usual, over the refreshed table
     if _FINETUNE.search(sql) and _RUNS_QUERY.match(sql):
         return _finetune(ctx, sql, expr)
     if _ANY_CALL.search(sql) and _RUNS_QUERY.match(sql):
         return _qualify_calls(ctx, sql)
     return None
+
+
+def _bound(ctx: Context) -> str:
+    """The single bound parameter of a statement (server-side binding)."""
+    params = ctx.params
+    value = next(iter(params.values()), None) if isinstance(params, dict) else (params or [None])[0]
+    if value is None:
+        raise compilation_error("Bind variable ? not set.")
+    return str(value)
+
+
+def _refresh_usage(ctx: Context) -> None:
+    roles = role_closure(ctx.catalog, ctx.account, ctx.role)
+    if ACCOUNTADMIN not in roles and not ctx.has("IMPORTED PRIVILEGES", "DATABASE", "SNOWFLAKE"):
+        raise does_not_exist(usage.VIEW, "Object")
+    svc = service_of(ctx)
+    usage.refresh_view(ctx.runtime, usage.usage_rows(svc.store.all(), ctx.account, usage.credit_rates()))
 
 
 def _finetune(ctx: Context, sql: str, expr: Expr | None) -> Result:

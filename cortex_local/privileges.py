@@ -7,6 +7,10 @@ what it creates). ACCOUNTADMIN holds everything. PUBLIC is inherited by every ro
 The SNOWFLAKE.CORTEX_USER database role: in real Snowflake it is granted to PUBLIC by default; in
 this emulator PUBLIC does NOT have it, so Cortex access must be granted explicitly
 (`GRANT DATABASE ROLE SNOWFLAKE.CORTEX_USER TO ROLE r`) and revocation can be tested.
+
+Objects of a database created FROM SHARE: a role other than the database's owner reaches them only
+through `GRANT IMPORTED PRIVILEGES ON DATABASE d TO ROLE r`, recorded as USAGE on the database (the
+way SHOW GRANTS prints it); it gives read access (USAGE/SELECT) to every object the share mounted.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from cortex_local.catalog import Catalog
 from cortex_local.catalog_records import ACCOUNTADMIN, CORTEX_USER, PUBLIC
 from cortex_local.errors import access_error, insufficient_privileges
+from cortex_local.idents import quote, split_name
 
 
 def role_closure(catalog: Catalog, account: str, role: str) -> set[str]:
@@ -49,15 +54,38 @@ def user_may_use_role(catalog: Catalog, account: str, user: str, role: str) -> b
     return any(role in role_closure(catalog, account, r) for r in user_roles(catalog, account, user))
 
 
+# what GRANT IMPORTED PRIVILEGES gives on the objects of a database created FROM SHARE
+READ_PRIVILEGES = frozenset({"USAGE", "SELECT", "REFERENCES", "READ"})
+IMPORTS = "imported_databases"  # cortex_local.cortex.shares.IMPORTS
+
+
+def _imported_database(catalog: Catalog, account: str, object_type: str, name: str) -> str | None:
+    """The database (quoted) of an object inside a database created FROM SHARE, else None."""
+    if object_type in ("ACCOUNT", "DATABASE", "ROLE", "DATABASE_ROLE", "USER"):
+        return None
+    try:
+        database = split_name(name)[0]
+    except Exception:
+        return None
+    with catalog.lock:
+        imports = catalog.account(account).extra.get(IMPORTS) or {}
+    return quote(database) if database in imports else None
+
+
 def has_privilege(catalog: Catalog, account: str, role: str, privilege: str, object_type: str, name: str) -> bool:
     """privilege e.g. 'USAGE', 'CREATE MODEL'; object_type e.g. 'SCHEMA'; name fully qualified."""
     roles = role_closure(catalog, account, role)
     if ACCOUNTADMIN in roles:
         return True
     object_type, privilege = object_type.upper(), privilege.upper()
+    if privilege == "IMPORTED PRIVILEGES":  # recorded (and shown by SHOW GRANTS) as USAGE
+        privilege = "USAGE"
     owner = catalog.owner(account, object_type, name)
     if owner is not None and owner in roles:
         return True
+    imported = _imported_database(catalog, account, object_type, name)
+    if imported is not None:  # only IMPORTED PRIVILEGES on the database reach what a share mounted
+        return privilege in READ_PRIVILEGES and has_privilege(catalog, account, role, "USAGE", "DATABASE", imported)
     with catalog.lock:
         return any(
             g.grantee_type == "ROLE"

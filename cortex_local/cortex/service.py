@@ -61,10 +61,11 @@ class CortexService:
         """Inference inputs for a MODEL record; a model imported from a share follows its provider."""
         source = rec.extra.get("shared_from")
         if source:
-            from cortex_local.cortex.shares import live_shared_model
+            from cortex_local.cortex.shares import live_shared_model, require_available
 
             provider = live_shared_model(self.server, account, rec)
             if provider is None:
+                require_available(self.server, account, rec.database)  # 003030 once the share is gone
                 raise does_not_exist(rec.qualified, "Model")
             rec = provider
         adapter = Path(rec.adapter_path) if rec.adapter_path else None

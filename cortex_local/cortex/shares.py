@@ -8,6 +8,11 @@ A consumer's `CREATE DATABASE x FROM SHARE LOCALORG.A.S` is recorded in `extra["
 `extra["shared_from"]` points at the provider's model (no adapter of their own, so DROP DATABASE in
 the consumer never touches the provider's files). `sync_consumers` re-materialises them after every
 change on either side; inference checks the share again at call time (`live_shared_model`).
+When the provider drops the share or removes the consumer account from it, the import is marked
+`revoked` for good: Snowflake's consumer must re-create the database even if the account is added
+back ("It will need to be re-created if and when the publisher makes it available again"), and any
+use of it fails with 003030 (`unavailable`). Roles reach an imported database's objects only through
+GRANT IMPORTED PRIVILEGES (shown by SHOW GRANTS as USAGE on the database; privileges.py).
 Only USAGE on DATABASE / SCHEMA / MODEL can be granted to a share; tables and views cannot here.
 """
 
@@ -16,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cortex_local.catalog_records import ModelRec, now
-from cortex_local.errors import compilation_error, does_not_exist
+from cortex_local.errors import compilation_error, does_not_exist, sql_error
 from cortex_local.idents import qualified, quote
 
 if TYPE_CHECKING:
@@ -109,6 +114,27 @@ def consumer_entitled(
     return share
 
 
+def unavailable() -> Exception:
+    """003030, what Snowflake answers for an imported database whose share was taken away."""
+    return sql_error(
+        3030,
+        "SQL compilation error:\nShared database is no longer available for use. It will need to be "
+        "re-created if and when the publisher makes it available again.",
+        "02000",
+    )
+
+
+def is_revoked(server: EmulatorServer, consumer: str, local_db: str) -> bool:
+    with server.catalog.lock:
+        imp = imports_of(server, consumer).get(local_db)
+        return bool(imp and imp.get("revoked"))
+
+
+def require_available(server: EmulatorServer, consumer: str, local_db: str) -> None:
+    if is_revoked(server, consumer, local_db):
+        raise unavailable()
+
+
 def sync_import(server: EmulatorServer, consumer: str, local_db: str) -> list[str]:
     """Re-materialise the shared models of one imported database; returns their schemas."""
     catalog = server.catalog
@@ -117,6 +143,9 @@ def sync_import(server: EmulatorServer, consumer: str, local_db: str) -> list[st
         if imp is None:
             return []
         share = consumer_entitled(server, consumer, imp["provider"], imp["share"])
+        if share is None or imp.get("revoked"):
+            imp["revoked"] = True  # taken away once: never comes back by itself
+            share = None
         wanted = _expected_models(server, imp["provider"], share, local_db, imp["owner"]) if share else {}
         acct = catalog.account(consumer)
         for key, rec in list(acct.models.items()):
@@ -164,7 +193,7 @@ def live_shared_model(server: EmulatorServer, consumer: str, rec: ModelRec) -> M
     source = rec.extra.get("shared_from") or {}
     with server.catalog.lock:
         imp = imports_of(server, consumer).get(rec.database)
-        if imp is None:
+        if imp is None or imp.get("revoked"):
             return None
         share = consumer_entitled(server, consumer, imp["provider"], imp["share"])
         if share is None or not granted(share, "MODEL", source.get("model", "")):

@@ -20,6 +20,7 @@ from cortex_local.handlers import (
     session_ctx,
     shares,
     shares_consumer,
+    shares_imported,
     show_grants,
     views_ddl,
 )
@@ -27,6 +28,7 @@ from cortex_local.handlers.base import Column, Context, CursorResult, Handler, R
 
 HANDLERS: list[Handler] = [
     guard.handle,
+    shares_imported.handle,  # cortex part: before USE and GRANT (imported databases)
     session_ctx.handle,
     replication_guard.handle,
     cortex.handle,

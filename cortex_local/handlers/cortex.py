@@ -16,6 +16,7 @@ from cortex_local.cortex import usage
 from cortex_local.cortex.call_args import ArgReader, as_text
 from cortex_local.cortex.finetune import create_job
 from cortex_local.cortex.functions import is_inference_base, unknown_model
+from cortex_local.cortex.shares import require_available
 from cortex_local.errors import compilation_error, does_not_exist, unsupported
 from cortex_local.handlers.base import Column, Context, CursorResult, Result
 from cortex_local.handlers.session_ctx import rewrite_context_functions
@@ -161,6 +162,7 @@ def _qualified_model(ctx: Context, svc: CortexService, name: str) -> str:
         db, schema, model = ctx.resolve(name, 3)
     except Exception as exc:
         raise unknown_model(name) from exc
+    require_available(ctx.server, ctx.account, db)  # a database mounted from a share taken away
     rec = ctx.catalog.model(ctx.account, db, schema, model)
     if rec is None:
         raise unknown_model(name)

@@ -82,10 +82,10 @@ def _show(ctx: Context, like: object) -> Result:
             for s in sh.shares_of(ctx.server, provider).values():
                 if me not in s["accounts"]:
                     continue
-                local = [
+                local = [  # a revoked import must be re-created: it no longer mounts the share
                     db
                     for db, imp in imports.items()
-                    if imp["provider"] == provider and imp["share"] == s["name"]
+                    if imp["provider"] == provider and imp["share"] == s["name"] and not imp.get("revoked")
                 ]
                 rows.append(
                     (

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from cortex_local.handlers import (
     cortex,
+    function_calls,
+    functions,
     grants,
     guard,
     models,
@@ -31,6 +33,8 @@ HANDLERS: list[Handler] = [
     shares_imported.handle,  # cortex part: before USE and GRANT (imported databases)
     session_ctx.handle,
     replication_guard.handle,
+    functions.handle,  # SQL UDFs: DDL, SHOW, grants (before shares/grants)
+    function_calls.handle,  # inline UDF calls, then run the statement again
     cortex.handle,
     shares.handle,
     shares_consumer.handle,  # cortex part

@@ -20,10 +20,11 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
         "CREATE REPLICATION GROUP",
     ),
     "DATABASE": ("USAGE", "CREATE SCHEMA", "MODIFY", "MONITOR"),
-    "SCHEMA": ("USAGE", "CREATE TABLE", "CREATE VIEW", "CREATE MODEL", "MODIFY", "MONITOR"),
+    "SCHEMA": ("USAGE", "CREATE TABLE", "CREATE VIEW", "CREATE MODEL", "CREATE FUNCTION", "MODIFY", "MONITOR"),
     "TABLE": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES"),
     "VIEW": ("SELECT", "REFERENCES"),
-    "MODEL": ("USAGE",),
+    # models: OWNERSHIP, USAGE, READ (https://docs.snowflake.com/en/user-guide/security-access-control-privileges#model-privileges)
+    "MODEL": ("USAGE", "READ"),
 }
 
 

@@ -1,0 +1,277 @@
+"""The ModelRelease reconcile core.
+
+State (outputs) keeps the version history: `versions` = [{version, model, job_id, digest, status,
+trained_tokens, estimated_trained_tokens}], `serving_version`/`serving_model` (the input `serving` is
+the pin), `latest`, `endpoint`, `gate`.
+
+One reconcile (create = discover what already exists, then reconcile; update = reconcile from state):
+1. target version: the version trained from the spec's digest if one exists (no training, no cost),
+   else the next number, trained by FineTunedModelCore (adopt-before-buy: a crash after CREATE, or a
+   gate that failed last time, adopts the trained model; a name taken by another spec is skipped);
+2. serving: the pin (`serving: V1`, a rollback: no training, no gate) or the target. Promoting a new
+   version runs the gate when declared: candidate and serving version scored in ONE query; below the
+   threshold or below the serving version, the step FAILS with both scores, the endpoint is untouched
+   and Pulumi skips everything that depends on the release (grants, shares, replication);
+3. promotion: USAGE on the new version for usage_roles first, then CREATE OR REPLACE SECURE FUNCTION
+   ... COPY GRANTS (atomic; callers never see a missing function or lose access), then REVOKE on the
+   old version;
+4. retention: versions beyond the last `keep` are dropped, never the serving one nor the target.
+Delete drops the endpoint; versions are kept unless retain_on_delete is false.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from cortex_provider.errors import CortexProviderError, InvalidInput
+from cortex_provider.resources.base import Applied, Diff, ResourceCore
+from cortex_provider.resources.evaluation import EvaluationCore, EvaluationFailed, EvaluationSpec, decide
+from cortex_provider.resources.finetune_lookup import find_job
+from cortex_provider.resources.finetuned_model import ALL_STATUSES, FineTunedModelCore, ModelConflict
+from cortex_provider.resources.release.spec import IDENTITY_FIELDS, ModelReleaseSpec
+from cortex_provider.session import Session
+from cortex_provider.sql.endpoint import (
+    CreateEndpoint,
+    DropEndpoint,
+    GrantEndpointUsage,
+    ShowUserFunctions,
+    parse_user_functions,
+    parse_version,
+    version_label,
+    version_name,
+    version_of,
+)
+from cortex_provider.sql.finetune import DropModel, ShowModels
+from cortex_provider.sql.grants import Grantee, GrantPrivilege, GrantTarget, Privilege, RevokePrivilege
+from cortex_provider.sql.identifiers import Identifier, QualifiedName
+from cortex_provider.sql.parse_show import parse_models
+
+MAX_SKIPS = 5  # version names taken by other specs skipped before giving up
+
+
+class ReleaseGateFailed(EvaluationFailed):
+    """The candidate version scored below the threshold or below the serving version: not promoted."""
+
+
+class ReleaseConflict(CortexProviderError):
+    """The declared pin names a version that does not exist, or versions are blocked by other specs."""
+
+
+def _num(v: Mapping[str, Any]) -> int:
+    return parse_version(str(v["version"]), "version")
+
+
+class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
+    kind = "ModelRelease"
+    spec_type = ModelReleaseSpec
+    replace_on = IDENTITY_FIELDS
+
+    def __init__(self, models: FineTunedModelCore | None = None, evaluator: EvaluationCore | None = None) -> None:
+        self.models = models or FineTunedModelCore()
+        self.evaluator = evaluator or EvaluationCore()
+
+    @property
+    def log(self) -> Any:
+        return self.models.policy.log
+
+    # -- pure ---------------------------------------------------------------------------------
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+        spec = self.parse(news)
+        new = spec.model_dump(mode="json")
+        changed = [k for k in self.spec_fields() if k in olds and olds.get(k) != new.get(k)]
+        if olds.get("endpoint_live") is False:
+            changed.append("endpoint_live")  # dropped by hand: the next up re-creates it
+        return Diff(changed=changed, replaces=[k for k in changed if k in self.replace_on])
+
+    # -- discovery (create adopts what exists: brownfield, a crash before state was written) ----
+    def discover(self, session: Session, spec: ModelReleaseSpec) -> dict[str, Any]:
+        endpoint = spec.endpoint
+        infos = parse_models(session.execute(ShowModels(schema=endpoint.schema_name)))
+        versions: list[dict[str, Any]] = []
+        for info in sorted(infos, key=lambda m: version_of(endpoint, m.name) or 0):
+            n = version_of(endpoint, info.name)
+            if n is None:
+                continue
+            model = version_name(endpoint, n)
+            job = find_job(session, model, None, None, None, None, ALL_STATUSES)
+            versions.append({"version": version_label(n), "model": model.sql(), "job_id": job.id if job else None,
+                             "digest": None, "status": "SUCCESS", "trained_tokens": job.trained_tokens if job else None,
+                             "estimated_trained_tokens": None})
+        if versions:  # the newest existing version is the spec's when its job record says so (or is gone)
+            newest = versions[-1]
+            job = find_job(session, QualifiedName.parse(newest["model"]), spec.base_model, spec.training_query,
+                           spec.validation_query, spec.options.max_epochs, ALL_STATUSES)
+            record = find_job(session, QualifiedName.parse(newest["model"]), None, None, None, None, ALL_STATUSES)
+            if job is not None or record is None:
+                newest["digest"] = spec.digest
+        serving = None
+        for f in parse_user_functions(session.execute(ShowUserFunctions(endpoint.schema_name, endpoint.name))):
+            if f.name == endpoint.name.name and f.release is not None:
+                serving = f.release["serving"]
+        return {"versions": versions, "serving_version": serving}
+
+    # -- create / update ----------------------------------------------------------------------
+    def create(self, session: Session, spec: ModelReleaseSpec) -> Applied:
+        found = self.discover(session, spec)
+        if found["versions"]:
+            self.log(f"{spec.name}: adopting existing versions "
+                     f"{', '.join(v['version'] for v in found['versions'])} (serving {found['serving_version']})")
+        return Applied(spec.name, self.reconcile(session, found, spec))
+
+    def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ModelReleaseSpec) -> dict[str, Any]:
+        return self.reconcile(session, olds, spec)
+
+    def reconcile(self, session: Session, olds: Mapping[str, Any], spec: ModelReleaseSpec) -> dict[str, Any]:
+        versions = [dict(v) for v in (olds.get("versions") or [])]
+        before = olds.get("serving_version") if olds.get("endpoint_live") is not False else None
+        target = next((v for v in reversed(versions) if v.get("digest") == spec.digest), None)
+        if target is None:
+            if spec.serving is not None and not any(v["version"] == spec.serving for v in versions):
+                raise ReleaseConflict(self._no_such_version(spec, versions))
+            target = self._train(session, spec, versions)
+            versions.append(target)
+        want = spec.serving or target["version"]
+        chosen = next((v for v in versions if v["version"] == want), None)
+        if chosen is None:
+            raise ReleaseConflict(self._no_such_version(spec, versions))
+        gate: dict[str, Any] | None = dict(olds["gate"]) if isinstance(olds.get("gate"), Mapping) else None
+        if want != before:
+            if spec.serving is None and spec.gate is not None:
+                gate = self._gate(session, spec, chosen, next((v for v in versions if v["version"] == before), None))
+            self._promote(session, spec, chosen, before, versions, olds)
+        else:
+            self._grants(session, spec, chosen, olds)
+        versions = self._retain(session, spec, versions, {want, target["version"]})
+        return {
+            **spec.model_dump(mode="json"), "endpoint": spec.endpoint.sql(), "serving_version": want,
+            "serving_model": chosen["model"], "serving_job_id": chosen.get("job_id"),
+            "latest": max(versions, key=_num)["version"], "versions": versions, "gate": gate,
+            "endpoint_live": True, "granted_roles": list(spec.usage_roles),
+        }
+
+    @staticmethod
+    def _no_such_version(spec: ModelReleaseSpec, versions: list[dict[str, Any]]) -> str:
+        have = ", ".join(v["version"] for v in versions) or "none yet"
+        return (f"ModelRelease {spec.name}: serving = {spec.serving} names no version of this release (have: "
+                f"{have}). Fix: pin one of those, or remove `serving` to serve the latest version.")
+
+    def _train(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]]) -> dict[str, Any]:
+        number = max((_num(v) for v in versions), default=0) + 1
+        for _ in range(MAX_SKIPS):
+            vspec = spec.version_spec(number)
+            try:
+                applied = self.models.create(session, vspec)
+            except ModelConflict as exc:
+                self.log(f"{spec.name}: {vspec.name} is taken by another spec ({exc}); trying the next version")
+                number += 1
+                continue
+            out = applied.outputs
+            self.log(f"{spec.name}: version {version_label(number)} is {vspec.name} (job {out.get('job_id')})")
+            return {"version": version_label(number), "model": vspec.name, "job_id": out.get("job_id"),
+                    "digest": spec.digest, "status": out.get("status"), "trained_tokens": out.get("trained_tokens"),
+                    "estimated_trained_tokens": out.get("estimated_trained_tokens")}
+        raise ReleaseConflict(f"ModelRelease {spec.name}: {MAX_SKIPS} version names in a row are taken by models "
+                              "trained from other specs. Fix: drop them, or give the release another name.")
+
+    def _gate(self, session: Session, spec: ModelReleaseSpec, candidate: dict[str, Any],
+              serving: dict[str, Any] | None) -> dict[str, Any]:
+        assert spec.gate is not None
+        g = spec.gate
+        espec = EvaluationSpec(model=candidate["model"], eval_query=g.eval_query, metric=g.metric,
+                               threshold=g.threshold, baseline_model=serving["model"] if serving else None,
+                               max_rows=g.max_rows, max_tokens=g.max_tokens)
+        rows, score, base = self.evaluator.measure(session, espec)
+        if rows == 0 or score is None:
+            raise ReleaseGateFailed(f"ModelRelease {spec.name}: the gate's eval_query returned no rows; "
+                                    f"{candidate['version']} is not promoted. Fix: point it at held-out rows")
+        passed, reason = decide(espec, score, base)
+        result = {"candidate": candidate["version"], "baseline": serving["version"] if serving else None,
+                  "metric": g.metric, "model_score": score, "baseline_score": base, "rows_evaluated": rows,
+                  "passed": passed, "reason": reason}
+        if not passed:
+            keeps = f"{serving['version']} keeps serving" if serving else "nothing serves yet"
+            raise ReleaseGateFailed(
+                f"ModelRelease {spec.name}: gate FAILED for {candidate['version']}: {reason} ({g.metric}: "
+                f"{candidate['version']} = {score:.4f}" + (f", {serving['version']} = {base:.4f}" if serving
+                                                           and base is not None else "")
+                + f"; {rows} rows). {keeps}; nothing that depends on the release rolls out.")
+        self.log(f"{spec.name}: gate passed for {candidate['version']}: {reason}")
+        return result
+
+    # -- endpoint and grants ------------------------------------------------------------------
+    def _promote(self, session: Session, spec: ModelReleaseSpec, chosen: dict[str, Any], before: str | None,
+                 versions: list[dict[str, Any]], olds: Mapping[str, Any]) -> None:
+        model = QualifiedName.parse(chosen["model"]).full("model")
+        for role in spec.usage_roles:  # the new version is usable before the endpoint points at it
+            grantee = Grantee.role(Identifier.parse(role))
+            session.execute(GrantPrivilege(Privilege.USAGE, GrantTarget.model(model), grantee))
+        session.execute(CreateEndpoint(spec.endpoint, model, chosen["version"]))
+        self.log(f"{spec.name}: endpoint {spec.endpoint.sql()} now serves {chosen['version']} "
+                 f"(was {before or 'nothing'})")
+        self._grants(session, spec, chosen, olds)
+        old = next((v for v in versions if v["version"] == before), None)
+        if old is not None and old["version"] != chosen["version"]:
+            for role in olds.get("granted_roles") or []:
+                self._revoke_model(session, old["model"], role)
+
+    def _grants(self, session: Session, spec: ModelReleaseSpec, chosen: dict[str, Any],
+                olds: Mapping[str, Any]) -> None:
+        model = QualifiedName.parse(chosen["model"]).full("model")
+        had = set(olds.get("granted_roles") or []) if olds.get("serving_version") == chosen["version"] else set()
+        for role in spec.usage_roles:
+            ident = Identifier.parse(role)
+            if role not in had:
+                session.execute(GrantPrivilege(Privilege.USAGE, GrantTarget.model(model), Grantee.role(ident)))
+            session.execute(GrantEndpointUsage(spec.endpoint, ident))
+        for role in sorted(set(olds.get("granted_roles") or []) - set(spec.usage_roles)):
+            session.execute(GrantEndpointUsage(spec.endpoint, Identifier.parse(role), revoke=True))
+            self._revoke_model(session, chosen["model"], role)
+
+    @staticmethod
+    def _revoke_model(session: Session, model: str, role: str) -> None:
+        with contextlib.suppress(CortexProviderError):  # the model or role is gone: nothing to revoke
+            session.execute(RevokePrivilege(Privilege.USAGE, GrantTarget.model(QualifiedName.parse(model).full()),
+                                            Grantee.role(Identifier.parse(role))))
+
+    def _retain(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]],
+                protected: set[str]) -> list[dict[str, Any]]:
+        if spec.keep is None:
+            return versions
+        ordered = sorted(versions, key=_num)
+        newest = {v["version"] for v in ordered[-spec.keep:]}
+        kept = []
+        for v in ordered:
+            if v["version"] in newest or v["version"] in protected:
+                kept.append(v)
+                continue
+            session.execute(DropModel(QualifiedName.parse(v["model"]).full()))
+            self.models.cache.invalidate(session, spec.endpoint.schema_name)
+            self.log(f"{spec.name}: dropped {v['version']} ({v['model']}): beyond keep = {spec.keep}")
+        return kept
+
+    # -- read / delete ------------------------------------------------------------------------
+    def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
+        try:
+            endpoint = QualifiedName.parse(str(props.get("endpoint") or props.get("name") or id_)).full("endpoint")
+        except InvalidInput:
+            return None
+        live = [f for f in parse_user_functions(session.execute(ShowUserFunctions(endpoint.schema_name, endpoint.name)))
+                if f.name == endpoint.name.name]
+        out = dict(props)
+        out["endpoint_live"] = bool(live)
+        if live and live[0].release is not None:
+            out["serving_version"] = live[0].release["serving"]  # repointed by hand: the next up puts it back
+        return Applied(id_, out)
+
+    def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
+        endpoint = QualifiedName.parse(str(props.get("endpoint") or props.get("name") or id_)).full("endpoint")
+        session.execute(DropEndpoint(endpoint))
+        self.log(f"{endpoint.sql()}: endpoint dropped")
+        if props.get("retain_on_delete", True) is not False:
+            self.log(f"{endpoint.sql()}: versions retained (retain_on_delete is true): "
+                     f"{', '.join(v['model'] for v in props.get('versions') or [])}")
+            return
+        for v in props.get("versions") or []:
+            session.execute(DropModel(QualifiedName.parse(v["model"]).full()))

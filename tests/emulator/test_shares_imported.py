@@ -40,7 +40,7 @@ def _shared(emulator: Any) -> tuple[str, Any, str, Any, Any]:
 
 
 def test_imported_privileges_let_a_consumer_role_use_the_shared_model(emulator):
-    provider, prov, consumer, admin, reader = _shared(emulator)
+    _, prov, _, admin, reader = _shared(emulator)
     expected = complete(prov, "DB.S.SHARED_FT", "hello")
     fails(reader, "SELECT SNOWFLAKE.CORTEX.COMPLETE('FROM_PROV.S.SHARED_FT', 'hello')", 2003, "not authorized")
     assert dicts(reader, "SHOW MODELS IN DATABASE FROM_PROV") == []
@@ -68,7 +68,7 @@ def test_imported_privileges_let_a_consumer_role_use_the_shared_model(emulator):
 
 
 def test_show_databases_and_inbound_shares_in_the_consumer(emulator):
-    provider, prov, consumer, admin, _ = _shared(emulator)
+    provider, _, _, admin, _ = _shared(emulator)
     run(admin, "CREATE DATABASE LOCAL_DB")
     rows = dicts(admin, "SHOW DATABASES LIKE 'FROM%'")
     assert [(r["name"], r["kind"], r["origin"], r["owner"]) for r in rows] == [

@@ -7,7 +7,7 @@ with the file, the key path and the fix, before anything is registered or sent t
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -157,6 +157,11 @@ class StackSpec(_Strict):
     consume: ConsumeSpec | None = Field(None, description="models replicated here from another stack")
     distillations: list[DistillationEntry] = Field(default_factory=list)
     evaluations: list[EvaluationEntry] = Field(default_factory=list)
+    credit_rates: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict,
+        description="credits per million trained tokens, by base model, as your Snowflake consumption table "
+        "lists them (none is built in); the plan and the PR comment show credits for these",
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> StackSpec:

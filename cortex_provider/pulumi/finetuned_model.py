@@ -25,7 +25,8 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from cortex_provider.errors import CortexProviderError
 from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
-from cortex_provider.pulumi.connection import session_for_provider
+from cortex_provider.pulumi.connection import session_for_provider, stack_config
+from cortex_provider.resources.credits import rates_from_stack_config
 from cortex_provider.resources.finetune_costs import fingerprint
 from cortex_provider.resources.finetune_outputs import OUTPUT_KEYS
 from cortex_provider.resources.finetune_plan import PLAN_KEY, plan_for, preflight_measure
@@ -65,7 +66,8 @@ class FineTunedModelProvider(CoreProvider):
             with contextlib.suppress(CortexProviderError):
                 inputs["data_fingerprint"] = fingerprint(session_for_provider(), inputs["training_query"])
         olds = without_provider(_olds)
-        plan = plan_for(olds, inputs, unknown, preflight_measure(session_for_provider))
+        rates = rates_from_stack_config(stack_config())  # declared credit rates (credits.py)
+        plan = plan_for(olds, inputs, unknown, preflight_measure(session_for_provider), rates)
         if plan is not None:  # the cost of a (re)train, shown in the plan's diff (finetune_plan.py)
             inputs[PLAN_KEY] = plan
         return CheckResult(inputs, [])

@@ -1,8 +1,9 @@
 """What a training run will cost, measured in SQL before FINETUNE: rows, trained tokens, fingerprint.
 
-`estimated_trained_tokens` is the pre-flight's input tokens x epochs (Snowflake's billing rule; one
-epoch assumed when max_epochs is not set). The data fingerprint (row count + content hash, computed in
-SQL, no rows fetched) is what `retrain_on: data` compares.
+`estimated_trained_tokens` is the pre-flight's billed input tokens x epochs (Snowflake's billing rule:
+truncation to the context split, automatic validation split when there is no validation query;
+resources/preflight.py; one epoch assumed when max_epochs is not set). The data fingerprint (row
+count + content hash, computed in SQL, no rows fetched) is what `retrain_on: data` compares.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def estimate(session: Session, spec: FineTunedModelSpec, hard: bool) -> Estimate
     """Pre-flight + fingerprint. hard=True (before a CREATE): limit violations raise PreflightError.
     hard=False (adopting work already paid for): failures only leave the estimate empty."""
     try:
-        report = preflight(session, spec.training_query, spec.base_model, spec.max_epochs)
+        report = preflight(session, spec.training_query, spec.base_model, spec.max_epochs,
+                           auto_split=not spec.validation_query)
         if hard:
             report.raise_for_errors(f"FineTunedModel {spec.name}: training_query")
         fp = fingerprint(session, spec.training_query)

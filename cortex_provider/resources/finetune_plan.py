@@ -4,7 +4,13 @@ The provider's check adds it as a computed input, so `pulumi preview --diff` sho
 change that causes it (old -> new), and policy packs read it from the resource's inputs:
 
     {"action": "train" | "retrain", "base_model": ..., "epochs": E, "rows": N,
-     "estimated_trained_tokens": T, "validation": bool, "changed": [fields], "note": ...}
+     "estimated_trained_tokens": T, "token_method": how T was counted, "validation": bool,
+     "changed": [fields], "note": ...,
+     "credits_per_million_tokens": R, "estimated_credits": T * R / 1e6}   (the last two when declared)
+
+T follows Snowflake's billing rule (input tokens after truncation x epochs, held-out rows of the
+automatic validation split left out: resources/preflight.py). R is the stack's declared rate for the
+base model (credits.py); Snowflake publishes rates only in its consumption table, none is built in.
 
 Rules that keep a no-op plan a no-op and cheap:
 - computed only for a new resource or when a field that retrains changed (the same fields the diff
@@ -22,8 +28,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
+from cortex_provider.resources.credits import estimated_credits
 from cortex_provider.resources.finetune_spec import REPLACE_ON
 from cortex_provider.resources.preflight import preflight
 from cortex_provider.session import Session
@@ -33,8 +40,17 @@ ROWS_UNKNOWN = "rows: unknown until the view exists"
 CACHE_TTL_ENV = "CORTEX_PROVIDER_PLAN_CACHE_S"
 _DEFAULT_TTL_S = 60.0
 
-# (training_query, base_model, epochs) -> (rows, estimated trained tokens)
-Measure = Callable[[str, str, int | None], tuple[int, int]]
+
+
+class Measured(NamedTuple):
+    rows: int
+    trained_tokens: int  # estimated, by the billing rule
+    token_method: str  # SNOWFLAKE.CORTEX.COUNT_TOKENS, or the labelled ~4 characters/token estimate
+
+
+# (training_query, base_model, epochs, automatic validation split) -> Measured
+Measure = Callable[[str, str, int | None, bool], Measured]
+Key = tuple[str, str, int | None, bool]
 
 
 def retrain_fields(olds: Mapping[str, Any], news: Mapping[str, Any], unknown: set[str]) -> list[str]:
@@ -56,15 +72,15 @@ def _epochs(news: Mapping[str, Any]) -> int | None:
 class _Cache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[tuple[str, str, int | None], tuple[float, tuple[int, int]]] = {}
+        self._items: dict[Key, tuple[float, Measured]] = {}
 
-    def get(self, key: tuple[str, str, int | None]) -> tuple[int, int] | None:
+    def get(self, key: Key) -> Measured | None:
         ttl = float(os.environ.get(CACHE_TTL_ENV, _DEFAULT_TTL_S))
         with self._lock:
             hit = self._items.get(key)
         return hit[1] if hit is not None and time.monotonic() - hit[0] < ttl else None
 
-    def put(self, key: tuple[str, str, int | None], value: tuple[int, int]) -> None:
+    def put(self, key: Key, value: Measured) -> None:
         with self._lock:
             self._items[key] = (time.monotonic(), value)
 
@@ -81,9 +97,11 @@ def plan_for(
     news: Mapping[str, Any],
     unknown: set[str],
     measure: Measure,
+    rates: Mapping[str, float] | None = None,
 ) -> dict[str, Any] | None:
     """The training_plan for checked inputs `news` given the old inputs `olds` (empty: a create).
-    Returns the old plan (or None) when nothing that retrains changed; `measure` runs only otherwise."""
+    Returns the old plan (or None) when nothing that retrains changed; `measure` runs only otherwise.
+    `rates`: declared credits per million trained tokens, by base model (credits.py)."""
     existing = any(k in olds for k in REPLACE_ON)
     changed = retrain_fields(olds, news, unknown) if existing else []
     if existing and not changed:
@@ -104,29 +122,35 @@ def plan_for(
     if "training_query" in unknown or not isinstance(query, str) or not isinstance(base, str):
         plan["note"] = ROWS_UNKNOWN
         return plan
-    key = (query, base, epochs)
+    auto_split = not plan["validation"]
+    key = (query, base, epochs, auto_split)
     got = CACHE.get(key)
     if got is None:
         try:
-            got = measure(query, base, epochs)
+            got = measure(query, base, epochs, auto_split)
         except Exception as exc:  # never fail a plan over its estimate: the create measures again
             plan["note"] = f"{ROWS_UNKNOWN} ({_first_line(exc)})"
             return plan
         CACHE.put(key, got)
-    plan["rows"], plan["estimated_trained_tokens"] = got
+    plan["rows"], plan["estimated_trained_tokens"], plan["token_method"] = got
+    rate = (rates or {}).get(base.strip().lower())
+    if rate is not None:
+        plan["credits_per_million_tokens"] = rate
+        plan["estimated_credits"] = estimated_credits(got.trained_tokens, rate)
     return plan
 
 
 def _first_line(exc: BaseException) -> str:
+    """The error's first line, whole: a fix cut mid-word is no fix (issue 16)."""
     text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:160]
+    return text[0] if text else type(exc).__name__
 
 
 def preflight_measure(session: Callable[[], Session]) -> Measure:
     """A Measure over the read-only pre-flight aggregate; the session is opened only when needed."""
 
-    def measure(query: str, base_model: str, epochs: int | None) -> tuple[int, int]:
-        report = preflight(session(), query, base_model, epochs)
-        return report.row_count, report.estimated_trained_tokens
+    def measure(query: str, base_model: str, epochs: int | None, auto_split: bool) -> Measured:
+        report = preflight(session(), query, base_model, epochs, auto_split=auto_split)
+        return Measured(report.row_count, report.estimated_trained_tokens, report.token_method)
 
     return measure

@@ -2,14 +2,20 @@
 
 `preflight(session, query, base_model, epochs)` measures the data FINETUNE would read (rows, UTF-8
 bytes, prompt/completion tokens, rows over the base model's prompt/completion share, null/empty
-values, duplicates) and estimates trained tokens = (prompt + completion tokens) x epochs, the
-docs' "input tokens x epochs". Tokens come from SNOWFLAKE.CORTEX.COUNT_TOKENS where the account
-has it (exact, billed per token), else from the documented ~4 characters per token; the report
-says which (`token_method`).
+values, duplicates) and estimates trained tokens by Snowflake's rule, "Fine-tuning trained tokens =
+number of input tokens * number of epochs trained"
+(https://docs.snowflake.com/en/user-guide/snowflake-cortex/cortex-finetuning, "Cost considerations"):
+per row, prompt and completion tokens each capped at the base model's share of the context window
+(longer rows are truncated, not rejected, same page), summed over the rows the job trains on, times
+epochs. Without a validation query FINETUNE splits the training data itself
+(https://docs.snowflake.com/en/sql-reference/functions/finetune-create); the held-out rows are
+evaluated, not trained on, so they are left out, by the rule in sql/preflight.py (VALIDATION_PERCENT).
+Tokens come from SNOWFLAKE.CORTEX.COUNT_TOKENS where the account has it (the count the bill uses),
+else from the documented ~4 characters per token, labelled as an estimate (`token_method`).
 
-Hard limits become `errors` (raise with `raise_for_errors`): rows over the prompt or completion
-share, data over the model's training-data size limit, no rows at all. Guidance becomes
-`warnings`: fewer than a few hundred examples (the docs' advice), empty completions, duplicates.
+Hard limits become `errors` (raise with `raise_for_errors`): data over the model's training-data
+size limit, no rows at all. Guidance becomes `warnings`: rows that will be truncated, fewer than a
+few hundred examples (the docs' advice), empty completions, duplicates.
 It runs SQL, so it is used from create/update paths (TrainingView, FineTunedModel), never `check`.
 """
 
@@ -95,6 +101,9 @@ class PreflightReport:
     epochs: int
     input_tokens: int
     estimated_trained_tokens: int
+    billed_input_tokens: int  # one epoch: truncated to the context split, held-out rows left out
+    validation_split: str  # "query" (a validation query is given) or "automatic"
+    held_out_rows: int
     prompt_limit: int | None
     completion_limit: int | None
     data_limit_bytes: int | None
@@ -120,9 +129,11 @@ def preflight(
     epochs: int | None = None,
     *,
     count_tokens: bool | None = None,
+    auto_split: bool = False,
 ) -> PreflightReport:
     """Measure `query` (a SELECT yielding prompt/completion) in one round trip (two the first time
-    an account turns out to lack COUNT_TOKENS). `count_tokens=None` means "use it if available"."""
+    an account turns out to lack COUNT_TOKENS). `count_tokens=None` means "use it if available".
+    `auto_split=True`: no validation query, so FINETUNE holds some training rows out (not billed)."""
     q = query if isinstance(query, UserQuery) else UserQuery(query, "query")
     limits = limits_for(base_model) if base_model else None
     with _LOCK:
@@ -145,7 +156,7 @@ def preflight(
     elif count_tokens is None:
         with _LOCK:
             _COUNT_TOKENS[session] = True
-    return _report(row or {}, limits, base_model, epochs, use_ct)
+    return _report(row or {}, limits, base_model, epochs, use_ct, auto_split)
 
 
 def _query(q: UserQuery, limits: ModelLimits | None, count_tokens: bool) -> PreflightQuery:
@@ -159,7 +170,8 @@ def _query(q: UserQuery, limits: ModelLimits | None, count_tokens: bool) -> Pref
 
 
 def _report(
-    row: dict[str, Any], limits: ModelLimits | None, base_model: str | None, epochs: int | None, ct: bool
+    row: dict[str, Any], limits: ModelLimits | None, base_model: str | None, epochs: int | None, ct: bool,
+    auto_split: bool,
 ) -> PreflightReport:
     def n(col: str) -> int:
         return to_int(row.get(col), f"PREFLIGHT.{col}")
@@ -167,6 +179,8 @@ def _report(
     rows, prompt_t, completion_t = n("ROW_COUNT"), n("PROMPT_TOKENS"), n("COMPLETION_TOKENS")
     ep = epochs or 1
     method = METHOD_COUNT_TOKENS if ct else METHOD_ESTIMATE
+    held = n("HELD_OUT_ROWS") if auto_split else 0
+    billed = n("BILLED_TOKENS") - (n("HELD_OUT_BILLED_TOKENS") if auto_split else 0)
     report = dict(
         base_model=base_model,
         token_method=method,
@@ -184,12 +198,20 @@ def _report(
         duplicate_rows=n("DUPLICATE_ROWS"),
         epochs=ep,
         input_tokens=prompt_t + completion_t,
-        estimated_trained_tokens=(prompt_t + completion_t) * ep,
+        estimated_trained_tokens=billed * ep,
+        billed_input_tokens=billed,
+        validation_split="automatic" if auto_split else "query",
+        held_out_rows=held,
         prompt_limit=limits.prompt_tokens if limits else None,
         completion_limit=limits.completion_tokens if limits else None,
         data_limit_bytes=limits.data_bytes if limits else None,
     )
     errors, warnings = _judge(report, limits, method, epochs is None)
+    if held:
+        warnings.append(
+            f"no validation query: FINETUNE splits the training data itself; {held} rows assumed held out "
+            "for validation and not billed (Snowflake does not document the ratio; this is the emulator's rule)"
+        )
     return PreflightReport(**report, errors=errors, warnings=warnings)  # type: ignore[arg-type]
 
 
@@ -208,10 +230,10 @@ def _judge(r: dict[str, Any], limits: ModelLimits | None, method: str, default_e
             ("completion", r["rows_over_completion_limit"], limits.completion_tokens,
              r["max_completion_tokens"]),
         ):
-            if over:
-                errors.append(
+            if over:  # Snowflake truncates such rows; they train (and bill) only up to the share
+                warnings.append(
                     f"{over} of {rows} rows have a {col} over {limits.base_model}'s {limit}-{tokens} "
-                    f"{col} share (longest: {biggest}); shorten or filter them"
+                    f"{col} share (longest: {biggest}); they will be truncated to it"
                 )
         if r["total_bytes"] > limits.data_bytes:
             errors.append(

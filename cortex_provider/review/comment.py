@@ -49,20 +49,34 @@ def _changes_table(changes: list[Change]) -> list[str]:
 def _costs_table(costs: list[ModelCost]) -> list[str]:
     if not costs:
         return ["No model is trained or retrained by this change."]
-    out = ["| Model | Base model | Training | Rows | Est. trained tokens | Epochs | Why |",
-           "|---|---|---|---|---|---|---|"]
+    priced = any(m.estimated_credits is not None for m in costs)
+    head = "| Model | Base model | Training | Rows | Est. trained tokens | Epochs |"
+    head += " Est. credits |" if priced else ""
+    out = [head + " Why |", "|---|---|---|---|---|---|" + ("---|" if priced else "") + "---|"]
     for m in costs:
         action = "**retrain**" if m.action == "retrain" else "train"
         why = ", ".join(m.changed) if m.action == "retrain" else "new model"
         if m.note:
             why = f"{why}; {m.note}"
+        tokens = _num(m.estimated_trained_tokens)
+        if m.estimated_trained_tokens is not None and m.token_method and "COUNT_TOKENS" not in m.token_method:
+            tokens += " (~4 chars/token estimate)"
+        credits = ""
+        if priced:
+            credits = (f" {m.estimated_credits:,.4f} (at {m.credits_per_million_tokens:g}/1M) |"
+                       if m.estimated_credits is not None else " no rate declared |")
         out.append(f"| `{_cell(m.model or m.resource)}` | {_cell(m.base_model)} | {action} | {_num(m.rows)} | "
-                   f"{_num(m.estimated_trained_tokens)} | {_cell(m.epochs)} | {_cell(why)} |")
+                   f"{tokens} | {_cell(m.epochs)} |{credits} {_cell(why)} |")
     known = [m.estimated_trained_tokens for m in costs if m.estimated_trained_tokens is not None]
     total = f"**Total estimated trained tokens: {sum(known):,}**"
     if len(known) < len(costs):
         total += f" ({len(costs) - len(known)} model(s) not measurable yet)"
-    out += ["", total + " — billed per trained token (input tokens x epochs)."]
+    out += ["", total + " — billed per trained token (input tokens after truncation x epochs; rows an automatic "
+            "validation split holds out are not counted)."]
+    credits_known = [m.estimated_credits for m in costs if m.estimated_credits is not None]
+    if credits_known:
+        out.append(f"**Total estimated credits: {sum(credits_known):,.4f}** — at the rates this stack declares "
+                   "(`credit_rates`; Snowflake's consumption table is the source).")
     return out
 
 

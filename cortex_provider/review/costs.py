@@ -23,10 +23,17 @@ class ModelCost:
     epochs: int | None
     changed: list[str] = field(default_factory=list)
     note: str | None = None
+    token_method: str | None = None  # how the tokens were counted (COUNT_TOKENS, or the labelled estimate)
+    estimated_credits: float | None = None  # only when the stack declares a rate for the base model
+    credits_per_million_tokens: float | None = None
 
 
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str | None:
@@ -53,6 +60,9 @@ def model_cost(change: Change) -> ModelCost | None:
         epochs=epochs,
         changed=[str(c) for c in plan.get("changed") or change.changed if c != "training_plan"],
         note=str(note) if note else None,
+        token_method=_text(plan.get("token_method")),
+        estimated_credits=_float(plan.get("estimated_credits")),
+        credits_per_million_tokens=_float(plan.get("credits_per_million_tokens")),
     )
 
 

@@ -184,6 +184,9 @@ class PreflightStats:
     empty_completions: int
     null_prompts: int
     duplicate_rows: int
+    billed_tokens: int = 0  # one epoch, after truncation to the context split
+    held_out_rows: int = 0  # what an automatic validation split holds out
+    held_out_billed_tokens: int = 0
 
 
 def parse_preflight(rows: Iterable[Row]) -> PreflightStats:

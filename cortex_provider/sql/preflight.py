@@ -18,6 +18,11 @@ from cortex_provider.sql import literals
 from cortex_provider.sql.finetune import check_base_model
 from cortex_provider.sql.statement import Statement, UserQuery, embed
 
+# FINETUNE without a validation query splits the training data automatically
+# (https://docs.snowflake.com/en/sql-reference/functions/finetune-create); the ratio is undocumented.
+# The plan assumes the emulator's documented rule (cortex_local/cortex/billing.py): floor(rows * 10%)
+# held out, the first rows by MD5(prompt || '|' || completion), not billed.
+VALIDATION_PERCENT = 10
 HASH_MOD = 1_000_000_007
 HASH_RANGE = 2**62  # keeps every HASH value (and their XOR) inside a signed 64-bit integer
 PREFLIGHT_COLUMNS = (
@@ -33,6 +38,9 @@ PREFLIGHT_COLUMNS = (
     "EMPTY_COMPLETIONS",
     "NULL_PROMPTS",
     "DUPLICATE_ROWS",
+    "BILLED_TOKENS",
+    "HELD_OUT_ROWS",
+    "HELD_OUT_BILLED_TOKENS",
 )
 
 
@@ -48,6 +56,10 @@ class PreflightQuery(Statement):
     count_tokens=True uses SNOWFLAKE.CORTEX.COUNT_TOKENS(base_model, text) (exact, billed);
     False estimates CEIL(LENGTH(text) / 4), Snowflake's documented ~4 characters per token.
     TOTAL_BYTES (BIT_LENGTH / 8) is the UTF-8 size of prompt + completion (what the data limit counts).
+    BILLED_TOKENS: per row LEAST(prompt tokens, prompt share) + LEAST(completion tokens, completion
+    share), summed: the input tokens of one epoch after truncation to the model's context split.
+    HELD_OUT_ROWS / HELD_OUT_BILLED_TOKENS: the rows (and their billed tokens) an automatic validation
+    split would hold out (VALIDATION_PERCENT, first rows by MD5(prompt || '|' || completion)).
     """
 
     kind: ClassVar[str] = "PREFLIGHT"
@@ -76,8 +88,22 @@ class PreflightQuery(Statement):
         measured = (
             "SELECT n, p, c, "
             f"{self._tokens('p')} AS pt, {self._tokens('c')} AS ct, "
-            "(COALESCE(BIT_LENGTH(p), 0) + COALESCE(BIT_LENGTH(c), 0)) / 8 AS nb "
+            "(COALESCE(BIT_LENGTH(p), 0) + COALESCE(BIT_LENGTH(c), 0)) / 8 AS nb, "
+            "MD5(COALESCE(p, '') || '|' || COALESCE(c, '')) AS k "
             f"FROM ({pairs}) AS pairs"
+        )
+        # rows before each pair in MD5 order, and the hold-out size, for the automatic split
+        ordered = (
+            "SELECT measured.*, "
+            "SUM(n) OVER (ORDER BY k, p, c ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n AS before_n, "
+            f"FLOOR(SUM(n) OVER () * {VALIDATION_PERCENT} / 100) AS hold "
+            f"FROM ({measured}) AS measured"
+        )
+        split = (
+            "SELECT ordered.*, "
+            f"LEAST(pt, {self.prompt_limit}) + LEAST(ct, {self.completion_limit}) AS bt, "
+            "GREATEST(0, LEAST(n, hold - before_n)) AS held "
+            f"FROM ({ordered}) AS ordered"
         )
         return (
             "SELECT "
@@ -94,8 +120,11 @@ class PreflightQuery(Statement):
             "AS ROWS_OVER_COMPLETION_LIMIT, "
             "COALESCE(SUM(CASE WHEN c IS NULL OR TRIM(c) = '' THEN n ELSE 0 END), 0) AS EMPTY_COMPLETIONS, "
             "COALESCE(SUM(CASE WHEN p IS NULL OR TRIM(p) = '' THEN n ELSE 0 END), 0) AS NULL_PROMPTS, "
-            "COALESCE(SUM(n - 1), 0) AS DUPLICATE_ROWS "
-            f"FROM ({measured}) AS measured"
+            "COALESCE(SUM(n - 1), 0) AS DUPLICATE_ROWS, "
+            "COALESCE(SUM(n * bt), 0) AS BILLED_TOKENS, "
+            "COALESCE(SUM(held), 0) AS HELD_OUT_ROWS, "
+            "COALESCE(SUM(held * bt), 0) AS HELD_OUT_BILLED_TOKENS "
+            f"FROM ({split}) AS split"
         )
 
 

@@ -20,7 +20,7 @@ from tests.resources.grant_support import Acct
 ZERO = dict.fromkeys(
     ("ROW_COUNT", "DISTINCT_PAIRS", "TOTAL_BYTES", "PROMPT_TOKENS", "COMPLETION_TOKENS", "MAX_PROMPT_TOKENS",
      "MAX_COMPLETION_TOKENS", "ROWS_OVER_PROMPT_LIMIT", "ROWS_OVER_COMPLETION_LIMIT", "EMPTY_COMPLETIONS",
-     "NULL_PROMPTS", "DUPLICATE_ROWS"), 0)
+     "NULL_PROMPTS", "DUPLICATE_ROWS", "BILLED_TOKENS", "HELD_OUT_ROWS", "HELD_OUT_BILLED_TOKENS"), 0)
 
 
 Q = "SELECT 'a' AS prompt, 'b' AS completion"
@@ -64,14 +64,22 @@ def test_falls_back_to_the_estimate_once_and_says_so() -> None:
     assert "COUNT_TOKENS" not in session.sent[-1] and "LENGTH(p) / 4" in session.sent[-1]
 
 
-def test_hard_limits_are_errors_with_counts() -> None:
+def test_hard_limits_are_errors_over_long_rows_are_truncated() -> None:
     row = {**ZERO, "ROW_COUNT": 1000, "ROWS_OVER_COMPLETION_LIMIT": 7, "MAX_COMPLETION_TOKENS": 5000,
-           "TOTAL_BYTES": 300 * 1024 * 1024}
-    report = preflight(Scripted(row), Q, "llama3.1-70b", 1)  # type: ignore[arg-type]
-    assert any("7 of 1000 rows have a completion over llama3.1-70b's 4096-" in e for e in report.errors)
+           "TOTAL_BYTES": 300 * 1024 * 1024, "BILLED_TOKENS": 90_000, "HELD_OUT_ROWS": 100,
+           "HELD_OUT_BILLED_TOKENS": 9_000}
+    report = preflight(Scripted(row), Q, "llama3.1-70b", 2)  # type: ignore[arg-type]
+    # Snowflake truncates over-long rows: a warning, and the bill counts only the share
+    assert any("7 of 1000 rows have a completion over llama3.1-70b's" in w and "truncated" in w
+               for w in report.warnings)
+    assert not any("7 of 1000" in e for e in report.errors)
+    assert report.estimated_trained_tokens == 90_000 * 2 and report.validation_split == "query"
     assert any("314572800 bytes" in e and "262144000" in e for e in report.errors)
-    with pytest.raises(PreflightError, match="7 of 1000 rows"):
+    with pytest.raises(PreflightError, match="314572800 bytes"):
         report.raise_for_errors("TrainingView DB.S.V")
+    split = preflight(Scripted(row), Q, "llama3.1-70b", 2, auto_split=True)  # type: ignore[arg-type]
+    assert split.estimated_trained_tokens == (90_000 - 9_000) * 2 and split.held_out_rows == 100
+    assert any("100 rows assumed held out" in w for w in split.warnings)
 
 
 def test_guidance_is_warnings_only() -> None:

@@ -17,14 +17,14 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 class Meter:
     def __init__(self, rows: int = 300, tokens_per_epoch: int = 9000, fail: Exception | None = None) -> None:
-        self.calls: list[tuple[str, str, int | None]] = []
+        self.calls: list[tuple[str, str, int | None, bool]] = []
         self.rows, self.tokens, self.fail = rows, tokens_per_epoch, fail
 
-    def __call__(self, query: str, base: str, epochs: int | None) -> tuple[int, int]:
-        self.calls.append((query, base, epochs))
+    def __call__(self, query: str, base: str, epochs: int | None, auto_split: bool) -> fp.Measured:
+        self.calls.append((query, base, epochs, auto_split))
         if self.fail is not None:
             raise self.fail
-        return self.rows, self.tokens * (epochs or 1)
+        return fp.Measured(self.rows, self.tokens * (epochs or 1), "SNOWFLAKE.CORTEX.COUNT_TOKENS")
 
 
 @pytest.fixture(autouse=True)
@@ -94,3 +94,21 @@ def test_measurements_are_reused_within_the_cache_ttl(monkeypatch: pytest.Monkey
     monkeypatch.setenv(fp.CACHE_TTL_ENV, "0")
     fp.plan_for({}, news(), set(), meter)
     assert len(meter.calls) == 2
+
+
+def test_declared_credit_rate_prices_the_plan_and_the_split_is_asked_for() -> None:
+    meter = Meter()
+    plan = fp.plan_for({}, news(validation_query=None), set(), meter, {"llama3.1-8b": 2.5})
+    assert plan is not None and plan["validation"] is False
+    assert meter.calls[0][3] is True  # no validation query: measured with the automatic split
+    assert plan["credits_per_million_tokens"] == 2.5 and plan["estimated_credits"] == 18000 * 2.5 / 1e6
+    undeclared = fp.plan_for({}, news(base_model="mistral-7b"), set(), Meter(), {"llama3.1-8b": 2.5})
+    assert undeclared is not None and "estimated_credits" not in undeclared
+
+
+def test_a_failed_measure_keeps_its_whole_message() -> None:
+    text = ("no credential for user 'ADMIN'. Fix: `pulumi config set --secret cortex:password <pw>` (or "
+            "cortex:privateKey / cortex:privateKeyPath for key-pair auth, or SNOWFLAKE_PASSWORD / "
+            "SNOWFLAKE_PRIVATE_KEY_PATH in the environment)")
+    plan = fp.plan_for({}, news(), set(), Meter(fail=ValueError(text)))
+    assert plan is not None and plan["note"] == f"{fp.ROWS_UNKNOWN} ({text})"

@@ -56,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
         default=7 * 24 * 3600,
         help="seconds a finished FINETUNE job stays visible (default 7 days)",
     )
+    serve.add_argument(
+        "--finetune-catalogue",
+        choices=("current", "2025"),
+        default="current",
+        help="base models FINETUNE accepts: the current docs (llama3.1-8b, arctic-extract) or the 2024-25 six",
+    )
+    serve.add_argument(
+        "--describe-options",
+        action="store_true",
+        help="FINETUNE('DESCRIBE') also returns `options` (the current docs' example; Snowflake's Python client "
+        "rejects it)",
+    )
     serve.add_argument("--log-level", default="warning")
     return parser
 
@@ -80,7 +92,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"cortex_local: {exc}", file=sys.stderr)
         return 2
     server = EmulatorServer(data_dir, engine, job_retention_s=args.job_retention)
-    cortex.setup(server)
+    cortex.setup(server, args.finetune_catalogue, args.describe_options)
     logging.basicConfig(level=args.log_level.upper())
     config = uvicorn.Config(build_app(server), host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
     print(

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ENGINE = os.environ.get("CORTEX_LOCAL_TEST_ENGINE", "stub")
 DEFAULT_ACCOUNT = "TESTACCT"
+# The server's default base-model catalogue is Snowflake's current one (llama3.1-8b only). The suite's
+# fixtures were written against the 2024-25 list (mistral-7b, llama3-8b, ...), which the server keeps
+# behind `--finetune-catalogue 2025`: tests of the current catalogue pass catalogue="current".
+SUITE_CATALOGUE = "2025"
 
 
 def free_port() -> int:
@@ -41,7 +45,14 @@ def free_port() -> int:
 class Emulator:
     """A running `python -m cortex_local serve` process and helpers to talk to it."""
 
-    def __init__(self, data_dir: Path, engine: str = TEST_ENGINE, extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        engine: str = TEST_ENGINE,
+        extra_args: list[str] | None = None,
+        catalogue: str = SUITE_CATALOGUE,
+    ) -> None:
+        self.catalogue = catalogue
         self.host = "127.0.0.1"
         self.port = free_port()
         self.data_dir = data_dir
@@ -65,6 +76,8 @@ class Emulator:
             str(self.data_dir),
             "--engine",
             self.engine,
+            "--finetune-catalogue",
+            self.catalogue,
             *self.extra_args,
         ]
         log = self.log_path.open("ab")

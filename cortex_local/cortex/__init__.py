@@ -13,13 +13,13 @@ if TYPE_CHECKING:
     from cortex_local.server import EmulatorServer
 
 
-def setup(server: EmulatorServer) -> None:
+def setup(server: EmulatorServer, catalogue: str = "current", describe_options: bool = False) -> None:
     from cortex_local.cortex.replication import ReplicationScheduler
     from cortex_local.cortex.service import CortexService
 
     if getattr(server, "cortex", None) is not None:
         return
-    service = CortexService(server)
+    service = CortexService(server, catalogue, describe_options)
     server.cortex = service  # type: ignore[attr-defined]
     service.start()
     scheduler = ReplicationScheduler(server)

@@ -1,61 +1,131 @@
-"""The Cortex base models that FINETUNE accepts, with their per-row token shares and data limits.
+"""The Cortex base models FINETUNE accepts, their context split and row limits, and row truncation.
 
-Sources (Snowflake's "Fine-tuning (Snowflake Cortex)" page, copied in shared/seeds/003_*.txt, and the
-FINETUNE('CREATE') reference): the six documented models, their context window split into an input
-(prompt) and output (completion) share, and the training-data size limit per model.
+Sources (Snowflake docs, as read for the catalogue date below; see shared/reference/snowflake-2026.md):
+- FINETUNE('CREATE') reference, https://docs.snowflake.com/en/sql-reference/functions/finetune-create:
+  the current list has one LLM base model, `llama3.1-8b`, plus `arctic-extract` (document extraction,
+  Dataset inputs `snow://dataset/...`; https://docs.snowflake.com/en/user-guide/snowflake-cortex/
+  arctic-extract-finetuning). Earlier snapshots (2024-25) listed llama3-8b, llama3-70b, llama3.1-8b,
+  llama3.1-70b, mistral-7b, mixtral-8x7b: the `2025` catalogue (server flag --finetune-catalogue 2025).
+- Cortex Fine-tuning page, https://docs.snowflake.com/en/user-guide/snowflake-cortex/cortex-finetuning:
+  the context split (prompt / completion) per model; pairs longer than it are *truncated*, not
+  rejected; data limits are rows: effective row limit = the 1-epoch limit / epochs.
+- llama3.2-1b/3b were never fine-tunable (and are retired for inference): in no catalogue.
 
-llama3.2-1b and llama3.2-3b are NOT in that table (the docs corpus had no fine-tuning values for
-them). They are accepted here because the project's distillation scenario targets them; the values
-below are our choice, documented as such: the llama3.1-8b split (24k = 20k prompt + 4k completion)
-and the 1 GB data limit of the small models.
+The docs do not say how truncation cuts a row: `truncate_pair` keeps the head of the prompt and the head
+of the completion, each cut independently to its share (whole tokens, by the engine's tokenizer).
+`truncate_pair` is the one place that decides what a job trains on — billing (issue 16) counts tokens
+of its output.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cortex_local.errors import sql_error
 
+CATALOGUE_DATE = "2026-11"  # when the current list below was read from Snowflake's docs
 K = 1024
-MB = 1024 * 1024
-GB = 1024 * MB
+LLM, DOCUMENT = "llm", "document-extraction"
+# The docs' row-limit table assumes 3 epochs when max_epochs is not given (its "50k for 3" column).
+DEFAULT_EPOCHS_FOR_LIMIT = 3
 
 
 @dataclass(frozen=True)
 class BaseModel:
     name: str
-    context_window: int  # tokens
-    prompt_tokens: int  # share of the window for the prompt column
+    prompt_tokens: int  # share of the context window for the prompt column
     completion_tokens: int  # share for the completion column
-    data_limit_bytes: int  # training + validation data size limit
-    documented: bool = True
+    rows_one_epoch: int | None  # documented row limit for 1 epoch (None: undocumented)
+    kind: str = LLM
+
+    @property
+    def context_window(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def row_limit(self, epochs: int | None) -> int | None:
+        """Effective row limit = 1-epoch limit / epochs (docs' formula), None when undocumented."""
+        if self.rows_one_epoch is None:
+            return None
+        return self.rows_one_epoch // max(1, int(epochs or DEFAULT_EPOCHS_FOR_LIMIT))
 
 
-BASE_MODELS: dict[str, BaseModel] = {
+_ALL = {
     m.name: m
     for m in (
-        BaseModel("llama3-8b", 8 * K, 6 * K, 2 * K, 1 * GB),
-        BaseModel("llama3-70b", 8 * K, 6 * K, 2 * K, 250 * MB),
-        BaseModel("llama3.1-8b", 24 * K, 20 * K, 4 * K, 1 * GB),
-        BaseModel("llama3.1-70b", 16 * K, 12 * K, 4 * K, 250 * MB),
-        BaseModel("mistral-7b", 32 * K, 28 * K, 4 * K, 1 * GB),
-        BaseModel("mixtral-8x7b", 32 * K, 28 * K, 4 * K, 250 * MB),
-        # not in Snowflake's fine-tuning tables: our choice (see module docstring)
-        BaseModel("llama3.2-1b", 24 * K, 20 * K, 4 * K, 1 * GB, documented=False),
-        BaseModel("llama3.2-3b", 24 * K, 20 * K, 4 * K, 1 * GB, documented=False),
+        BaseModel("llama3-8b", 6 * K, 2 * K, 186_000),
+        BaseModel("llama3-70b", 6 * K, 2 * K, 21_000),
+        BaseModel("llama3.1-8b", 20 * K, 4 * K, 150_000),
+        BaseModel("llama3.1-70b", 6 * K, 2 * K, 13_500),
+        BaseModel("mistral-7b", 28 * K, 4 * K, 45_000),
+        BaseModel("mixtral-8x7b", 28 * K, 4 * K, 27_000),
+        BaseModel("arctic-extract", 0, 0, None, kind=DOCUMENT),
     )
 }
+CATALOGUES: dict[str, tuple[str, ...]] = {
+    "current": ("llama3.1-8b", "arctic-extract"),
+    "2025": ("llama3-8b", "llama3-70b", "llama3.1-8b", "llama3.1-70b", "mistral-7b", "mixtral-8x7b"),
+}
+DEFAULT_CATALOGUE = "current"
+# every fine-tunable LLM any catalogue lists: COMPLETE serves them (inference outlives fine-tuning)
+LLM_NAMES = frozenset(n for n, m in _ALL.items() if m.kind == LLM)
 
 
-def base_model(name: str) -> BaseModel:
-    """The base model called `name` (case-insensitive), or FINETUNE's invalid-argument error."""
-    found = BASE_MODELS.get(name.strip().lower())
-    if found is None:
-        choices = ", ".join(f"'{n}'" for n in BASE_MODELS)
+def base_model(name: str, catalogue: str = DEFAULT_CATALOGUE) -> BaseModel:
+    """The base model `name` (case-insensitive) if `catalogue` offers it, else FINETUNE's error."""
+    names = CATALOGUES[catalogue]
+    key = name.strip().lower()
+    if key not in names:
+        choices = ", ".join(f"'{n}'" for n in names)
         raise sql_error(
             100357,
             f"Invalid argument base_model: '{name}' is not a model available for fine-tuning. "
             f"Choose one of: {choices}.",
             "P0000",
         )
-    return found
+    return _ALL[key]
+
+
+def known(name: str) -> BaseModel:
+    """Any catalogue's model (a job accepted under one catalogue keeps running under another)."""
+    return _ALL[name.strip().lower()]
+
+
+@dataclass(frozen=True)
+class TruncatedPair:
+    prompt: str
+    completion: str
+    prompt_cut: bool
+    completion_cut: bool
+
+    @property
+    def truncated(self) -> bool:
+        return self.prompt_cut or self.completion_cut
+
+
+def truncate_text(text: str, limit: int, count_tokens: Callable[[str], int]) -> str:
+    """The longest prefix of `text` with at most `limit` tokens (binary search on its length)."""
+    if count_tokens(text) <= limit:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count_tokens(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
+def truncate_pair(
+    model: BaseModel, prompt: str, completion: str, count_tokens: Callable[[str, str], int]
+) -> TruncatedPair:
+    """One training row as the job trains on it: prompt cut to the model's prompt share, completion to
+    its completion share (`count_tokens(base_model, text)`, e.g. the engine's COUNT_TOKENS)."""
+
+    def count(text: str) -> int:
+        return count_tokens(model.name, text)
+
+    p = truncate_text(prompt, model.prompt_tokens, count)
+    c = truncate_text(completion, model.completion_tokens, count)
+    return TruncatedPair(p, c, p != prompt, c != completion)

@@ -1,9 +1,17 @@
 """FINETUNE('CREATE', name, base_model, training_query [, validation_query [, options]]) for a session.
 
-Checks follow Snowflake's access-control table for fine-tuning: the SNOWFLAKE.CORTEX_USER database
-role; USAGE on every database the training/validation queries read; (CREATE MODEL and USAGE) or
-OWNERSHIP on the schema the model is saved to. The queries run once, now, as the caller; their
-`prompt` and `completion` columns (case-insensitive; other columns ignored) become the job's rows.
+What CREATE rejects at call time (synchronously): argument count, an unknown base model, bad options
+JSON, and privileges — the SNOWFLAKE.CORTEX_USER database role; USAGE on every database the queries
+read; (CREATE MODEL and USAGE) or OWNERSHIP on the schema the model is saved to.
+
+Everything about the *data* fails asynchronously, as in Snowflake: the training query runs inside the
+job, wrapped as `SELECT "PROMPT", "COMPLETION" FROM (<query>)` (so the columns resolve upper-case and a
+quoted lower-case alias does not match), and a failure shows up in DESCRIBE as status ERROR with
+`{"code": "INVALID_PARAMETER_VALUE", "message": "Failed to query input data for Fine-tuning. Failed to
+execute query: ..."}` (shared/reference/snowflake-2026.md, from snowflake-ml-python's tests; the
+query-failure text after the SQL is fakesnow's/DuckDB's, not Snowflake's).
+Deviation: the emulator runs the queries once at CREATE (as the caller) and keeps the rows with the
+job; Snowflake reads them when the job runs. The failure is still reported only through the job.
 """
 
 from __future__ import annotations
@@ -11,17 +19,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fakesnow.dialect import parse_one
+from snowflake.connector.errors import ProgrammingError
 from sqlglot import exp
 
-from cortex_local.cortex.base_models import base_model
+from cortex_local.cortex.base_models import DOCUMENT, base_model
 from cortex_local.cortex.job_store import JobRecord
 from cortex_local.cortex.readonly import require_writable
 from cortex_local.cortex.service import CortexService, cortex_error
-from cortex_local.errors import compilation_error, does_not_exist, insufficient_privileges
+from cortex_local.errors import compilation_error, does_not_exist, insufficient_privileges, unsupported
 from cortex_local.idents import qualified, quote
 
 if TYPE_CHECKING:
     from cortex_local.handlers.base import Context
+
+INVALID = "INVALID_PARAMETER_VALUE"
+
+
+class DeferredFailure(Exception):
+    """A data problem found at CREATE that Snowflake reports through the job (status ERROR)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.error = {"code": INVALID, "message": message}
+
+
+def wrapped(query: str) -> str:
+    return f'SELECT "PROMPT", "COMPLETION" FROM ({query})'
+
+
+def query_failed(query: str, detail: str) -> DeferredFailure:
+    return DeferredFailure(
+        f"Failed to query input data for Fine-tuning. Failed to execute query: {wrapped(query)}. {detail}"
+    )
+
 
 MAX_EPOCHS = (1, 10)
 # emulator-only option prefixes passed through to the engine (e.g. stub_step_seconds, lora_rank)
@@ -47,10 +77,12 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _databases_read(ctx: Context, query: str) -> set[str]:
+    """Databases `query` reads (for the synchronous USAGE check); a query that does not parse fails
+    later, inside the job."""
     try:
         tree = parse_one(query)
     except Exception as exc:
-        raise compilation_error(f"Invalid training data query: {getattr(exc, 'msg', exc)}") from exc
+        raise query_failed(query, f"001003 (42000): SQL compilation error: {getattr(exc, 'msg', exc)}") from exc
     ctes = {c.alias_or_name.upper() for c in tree.find_all(exp.CTE)}
     out: set[str] = set()
     for table in tree.find_all(exp.Table):
@@ -59,34 +91,46 @@ def _databases_read(ctx: Context, query: str) -> set[str]:
         cat = table.args.get("catalog")
         db = (cat.name if cat.quoted else cat.name.upper()) if cat is not None else ctx.session.database
         if not db:
-            raise compilation_error(
-                "Cannot perform SELECT. This session does not have a current database. "
-                "Call 'USE DATABASE', or use a qualified name."
+            raise query_failed(
+                query,
+                "090105 (22000): Cannot perform SELECT. This session does not have a current database. "
+                "Call 'USE DATABASE', or use a qualified name.",
             )
         out.add(db)
     return out
 
 
-def collect_rows(ctx: Context, query: str, what: str) -> list[tuple[str, str]]:
+def check_read_privileges(ctx: Context, query: str) -> None:
+    """USAGE on each database the query reads: checked at CREATE (a privilege, not data)."""
     for db in sorted(_databases_read(ctx, query)):
         if not ctx.has("USAGE", "DATABASE", quote(db)):
             raise insufficient_privileges("DATABASE", db)
-    cur = ctx.fakesnow(query).cursor
-    names = [str(d[0]).lower() for d in (cur.description or [])]
-    missing = [c for c in ("prompt", "completion") if c not in names]
-    if missing:
-        raise cortex_error(
-            f"Invalid {what} query: its result must contain columns named prompt and completion "
-            f"(missing: {', '.join(missing)}). Use a column alias, e.g. SELECT a AS prompt, b AS completion."
-        )
-    ip, ic = names.index("prompt"), names.index("completion")
+
+
+def collect_rows(ctx: Context, query: str, what: str) -> list[tuple[str, str]]:
+    """Run `query` as the caller and return its (PROMPT, COMPLETION) rows, or raise DeferredFailure."""
+    try:
+        cur = ctx.fakesnow(query).cursor
+    except ProgrammingError as exc:
+        code = f"{exc.errno:06d}" if isinstance(exc.errno, int) else str(exc.errno)
+        raise query_failed(query, f"{code} ({exc.sqlstate}): {exc.msg}") from exc
+    # Snowflake resolves the wrapper's "PROMPT"/"COMPLETION" exactly: an unquoted alias is upper-case,
+    # a quoted lower-case one ("prompt") is a different column. fakesnow reports Snowflake's names.
+    names = [str(d[0]) for d in (cur.description or [])]
+    for col, pos in (("PROMPT", 7), ("COMPLETION", 17)):
+        if col not in names:
+            raise query_failed(
+                query, f"000904 (42000): SQL compilation error: error line 1 at position {pos}\n"
+                f"invalid identifier '\"{col}\"'"
+            )
+    ip, ic = names.index("PROMPT"), names.index("COMPLETION")
     rows: list[tuple[str, str]] = []
     for n, row in enumerate(cur.fetchall(), start=1):
-        if row[ip] is None or row[ic] is None:
-            raise cortex_error(f"Invalid {what}: row {n} has a NULL prompt or completion.")
+        if row[ip] is None or row[ic] is None:  # undocumented in Snowflake: our choice, an ERROR
+            raise DeferredFailure(f"Invalid {what}: row {n} has a NULL prompt or completion.")
         rows.append((str(row[ip]), str(row[ic])))
-    if what == "training data" and not rows:
-        raise cortex_error("Invalid training data: the query returned no rows.")
+    if what == "training data" and not rows:  # undocumented text: our choice
+        raise DeferredFailure("Invalid training data: the query returned no rows.")
     return rows
 
 
@@ -100,10 +144,12 @@ def create_job(ctx: Context, service: CortexService, args: list[Any]) -> str:
         )
     ctx.require_cortex_user()
     name = as_text(args[1], "name")
-    spec = base_model(as_text(args[2], "base_model"))
+    spec = base_model(as_text(args[2], "base_model"), service.catalogue)
     training = as_text(args[3], "training_data_query")
     validation = as_text(args[4], "validation_data_query") if len(args) > 4 and args[4] else None
     options = validate_options(as_options(args[5] if len(args) > 5 else None))
+    if spec.kind == DOCUMENT:
+        raise unsupported(f"Fine-tuning {spec.name} (document extraction on snow://dataset/... inputs)")
     db, schema, model = ctx.resolve(name, 3)
     if not ctx.runtime.schema_exists(db, schema):
         raise does_not_exist(qualified(db, schema), "Schema")
@@ -111,8 +157,17 @@ def create_job(ctx: Context, service: CortexService, args: list[Any]) -> str:
     schema_q = qualified(db, schema)
     if not (ctx.has("CREATE MODEL", "SCHEMA", schema_q) and ctx.has("USAGE", "SCHEMA", schema_q)):
         raise insufficient_privileges("SCHEMA", schema)
-    train = collect_rows(ctx, training, "training data")
-    valid = collect_rows(ctx, validation, "validation data") if validation else []
+    train: list[tuple[str, str]] = []
+    valid: list[tuple[str, str]] = []
+    failure: dict[str, Any] | None = None
+    try:
+        check_read_privileges(ctx, training)
+        if validation:
+            check_read_privileges(ctx, validation)
+        train = collect_rows(ctx, training, "training data")
+        valid = collect_rows(ctx, validation, "validation data") if validation else []
+    except DeferredFailure as exc:
+        failure, train, valid = exc.error, [], []
     engine = service.require_engine()
     rec = JobRecord(
         id=service.new_job_id(),
@@ -128,6 +183,7 @@ def create_job(ctx: Context, service: CortexService, args: list[Any]) -> str:
         options=options,
         engine=engine.name,
         backing_model=engine.backing_model(spec.name),
+        deferred_error=failure,
     )
     service.submit(rec, train, valid)
     return rec.id

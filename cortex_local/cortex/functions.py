@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import fakesnow.macros as fakesnow_macros
 from duckdb.sqltypes import BIGINT, VARCHAR
 
-from cortex_local.cortex.base_models import BASE_MODELS
+from cortex_local.cortex.base_models import LLM_NAMES
 from cortex_local.errors import does_not_exist, sql_error
 from cortex_local.idents import split_name
 
@@ -38,7 +38,7 @@ DEFAULT_MAX_TOKENS = 4096
 
 def is_inference_base(name: str) -> bool:
     low = name.strip().lower()
-    return low in BASE_MODELS or low in COMPLETE_ONLY_MODELS
+    return low in LLM_NAMES or low in COMPLETE_ONLY_MODELS
 
 
 def unknown_model(name: str) -> Exception:

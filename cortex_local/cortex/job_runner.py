@@ -1,5 +1,10 @@
 """Runs fine-tuning jobs in the server's background: one training at a time, the rest queued PENDING.
 
+Inside a job, as Snowflake documents it (https://docs.snowflake.com/en/user-guide/snowflake-cortex/
+cortex-finetuning): a data failure found at CREATE (DeferredFailure) ends the job ERROR; the row limit
+(1-epoch limit / epochs) is checked; rows longer than the model's prompt/completion split are
+truncated (base_models.truncate_pair), never rejected.
+
 Jobs are not tied to the client connection that created them (as in Cortex). On start the runner
 re-queues PENDING jobs and re-runs IN_PROGRESS ones interrupted by a restart (their rows were saved
 at CREATE); a job whose rows are gone is marked ERROR, never left stuck.
@@ -14,7 +19,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from cortex_local.cortex.base_models import base_model
+from cortex_local.cortex.base_models import known, truncate_pair
 from cortex_local.cortex.job_store import (
     CANCELLED,
     ERROR,
@@ -111,46 +116,62 @@ class JobRunner:
                 log.exception("fine-tuning job %s failed", job_id)
                 self._fail(job_id, f"internal error: {exc}")
 
-    def _fail(self, job_id: str, message: str) -> None:
-        self.store.update(job_id, status=ERROR, finished_on=now_ms(), error={"message": message})
+    def _fail(self, job_id: str, message: str, code: str = "INTERNAL_ERROR") -> None:
+        self.store.update(
+            job_id, status=ERROR, finished_on=now_ms(), progress=0.0, error={"code": code, "message": message}
+        )
 
-    def check_limits(
-        self, rec: JobRecord, train: list[tuple[str, str]], valid: list[tuple[str, str]]
-    ) -> None:
-        spec = base_model(rec.base_model)
-        size = sum(len(p.encode()) + len(c.encode()) for p, c in train + valid)
-        if size > spec.data_limit_bytes:
+    def check_limits(self, rec: JobRecord, train: list[tuple[str, str]]) -> None:
+        """The documented row limit for the base model at this job's epochs (rows, not bytes)."""
+        spec = known(rec.base_model)
+        epochs = rec.options.get("max_epochs")
+        limit = spec.row_limit(epochs)
+        if limit is not None and len(train) > limit:
+            # Snowflake's text for this is undocumented: ours names the numbers and the fixes.
             raise LimitError(
-                f"Training data is {size} bytes, over the {spec.data_limit_bytes} byte limit "
-                f"for base model {spec.name}."
+                f"Training data has {len(train)} rows, over the row limit of {limit} for base model "
+                f"{spec.name} at {epochs or 'the default 3'} epochs ({spec.rows_one_epoch} rows for 1 epoch "
+                "divided by epochs). Sample the data or lower max_epochs."
             )
-        for kind, rows in (("training", train), ("validation", valid)):
-            for i, (prompt, completion) in enumerate(rows, start=1):
-                p = self.engine.count_tokens(spec.name, prompt)
-                if p > spec.prompt_tokens:
-                    raise LimitError(
-                        f"Row {i} of the {kind} data has a prompt of {p} tokens, over the "
-                        f"{spec.prompt_tokens} token prompt share of {spec.name}'s context window."
-                    )
-                c = self.engine.count_tokens(spec.name, completion)
-                if c > spec.completion_tokens:
-                    raise LimitError(
-                        f"Row {i} of the {kind} data has a completion of {c} tokens, over the "
-                        f"{spec.completion_tokens} token completion share of {spec.name}'s context window."
-                    )
+
+    def prepare_rows(
+        self, rec: JobRecord, train: list[tuple[str, str]], valid: list[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], int]:
+        """Training and validation rows as the job uses them (truncated to the model's split) and how
+        many rows were truncated."""
+        spec = known(rec.base_model)
+        count = self.engine.count_tokens
+        cut = 0
+        out: list[list[tuple[str, str]]] = []
+        for rows in (train, valid):
+            kept: list[tuple[str, str]] = []
+            for prompt, completion in rows:
+                pair = truncate_pair(spec, prompt, completion, count)
+                cut += pair.truncated
+                kept.append((pair.prompt, pair.completion))
+            out.append(kept)
+        return out[0], out[1], cut
 
     def _run(self, rec: JobRecord) -> None:
         rows = self.store.rows(rec.id)
         if rows is None:
             self._fail(rec.id, "training data no longer available")
             return
+        if rec.deferred_error is not None:  # the data failed at CREATE: Snowflake reports it here
+            err = rec.deferred_error
+            self._fail(rec.id, str(err.get("message")), str(err.get("code") or "INVALID_PARAMETER_VALUE"))
+            return
         train, valid = rows
         self.store.update(rec.id, status=IN_PROGRESS, attempts=rec.attempts + 1)
         try:
-            self.check_limits(rec, train, valid)
+            self.check_limits(rec, train)
         except LimitError as exc:
-            self._fail(rec.id, str(exc))
+            self._fail(rec.id, str(exc), "INVALID_PARAMETER_VALUE")
             return
+        train, valid, cut = self.prepare_rows(rec, train, valid)
+        if cut:
+            log.warning("%s: %d rows truncated to %s's prompt/completion split", rec.id, cut, rec.base_model)
+            self.store.update(rec.id, truncated_rows=cut)
         out = self.adapters_root / rec.id
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)

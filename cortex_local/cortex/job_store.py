@@ -45,6 +45,9 @@ class JobRecord:
     training_result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     attempts: int = 0
+    # emulator-internal (never in DESCRIBE): a data failure found at CREATE, reported by the job
+    deferred_error: dict[str, Any] | None = None
+    truncated_rows: int = 0
 
 
 class JobStore:

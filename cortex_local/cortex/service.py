@@ -2,8 +2,9 @@
 
 Attached to the EmulatorServer as `server.cortex` by `cortex_local.cortex.setup`. Output shapes
 follow Snowflake's FINETUNE reference pages (CREATE returns the job id; SHOW a JSON array of
-{id,status,base_model,created_on}; DESCRIBE a JSON object; CANCEL "Canceled Cortex Fine-tuning job:
-<id>"); DESCRIBE adds one key, `local_engine`, saying which local engine/model stood in.
+{id,status,base_model,created_on}; DESCRIBE a JSON object of Snowflake's keys only; CANCEL "Canceled
+Cortex Fine-tuning job: <id>"). Which local engine stood in is never in a documented object: see the
+server log, SYSTEM$CORTEX_LOCAL_ENGINE_STATS('<job_id>') and the SHOW MODELS comment.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cortex_local.catalog_records import ModelRec
+from cortex_local.cortex.base_models import DEFAULT_CATALOGUE
 from cortex_local.cortex.functions import FunctionRegistrar, ModelRef
 from cortex_local.cortex.job_runner import JobRunner
 from cortex_local.cortex.job_store import TERMINAL, JobRecord, JobStore
@@ -31,8 +33,11 @@ def cortex_error(message: str) -> Exception:
 
 
 class CortexService:
-    def __init__(self, server: EmulatorServer) -> None:
+    def __init__(self, server: EmulatorServer, catalogue: str = DEFAULT_CATALOGUE, describe_options: bool = False
+                 ) -> None:
         self.server = server
+        self.catalogue = catalogue  # base_models.CATALOGUES key: which base models CREATE accepts
+        self.describe_options = describe_options  # DESCRIBE carries `options` (see describe_object)
         self.root = server.data_dir / "cortex"
         self.adapters_root = self.root / "adapters"
         self.adapters_root.mkdir(parents=True, exist_ok=True)
@@ -139,7 +144,7 @@ class CortexService:
 
     def describe(self, account: str, job_id: str) -> str:
         rec = self.job(account, job_id)
-        return json.dumps(describe_object(rec), separators=(",", ":"))
+        return json.dumps(describe_object(rec, self.describe_options), separators=(",", ":"))
 
     def cancel(self, account: str, job_id: str) -> str:
         rec = self.job(account, job_id)
@@ -150,35 +155,26 @@ class CortexService:
         return f"Canceled Cortex Fine-tuning job: {rec.id}"
 
 
-def describe_object(rec: JobRecord) -> dict[str, Any]:
-    """FINETUNE('DESCRIBE') keys, in the documented example's order, plus `error` and `local_engine`."""
-    out: dict[str, Any] = {
-        "base_model": rec.base_model,
-        "created_on": rec.created_on,
-    }
+def describe_object(rec: JobRecord, with_options: bool = False) -> dict[str, Any]:
+    """FINETUNE('DESCRIBE'): Snowflake's keys only (https://docs.snowflake.com/en/sql-reference/functions/
+    finetune-describe): id, status, progress, error (ERROR only), base_model, created_on, finished_on
+    (once finished), model, training_data, trained_tokens, training_result, validation_data ("" when no
+    validation query was given). The current docs' example also shows `options`, but snowflake-ml-python
+    2.6.0 (`FinetuneStatus(**json)`) raises on any key outside the first twelve, so real Snowflake's
+    answer is an open question: by default the emulator leaves `options` out (Snowflake's own client
+    works); `serve --describe-options` adds it (documented max_epochs only) to test the other shape."""
+    out: dict[str, Any] = {"base_model": rec.base_model, "created_on": rec.created_on}
     if rec.finished_on is not None:
         out["finished_on"] = rec.finished_on
-    out.update(
-        id=rec.id,
-        model=rec.model,
-        progress=round(rec.progress, 4),
-        status=rec.status,
-        training_data=rec.training_data,
-    )
+    out.update(id=rec.id, model=rec.model, progress=round(rec.progress, 4), status=rec.status,
+               training_data=rec.training_data)
     if rec.trained_tokens or rec.status == "SUCCESS":
         out["trained_tokens"] = rec.trained_tokens
     if rec.training_result is not None:
         out["training_result"] = rec.training_result
-    if rec.validation_data is not None:
-        out["validation_data"] = rec.validation_data
-    if rec.options:
-        out["options"] = {k: v for k, v in rec.options.items()}
-    if rec.error is not None:
+    out["validation_data"] = rec.validation_data or ""
+    if with_options:
+        out["options"] = {k: v for k, v in rec.options.items() if k == "max_epochs"}
+    if rec.status == "ERROR" and rec.error is not None:
         out["error"] = rec.error
-    out["local_engine"] = {
-        "engine": rec.engine,
-        "backing_model": rec.backing_model,
-        "note": "trained by the cortex_local emulator, not by Snowflake"
-        + (" (the stub engine trains nothing)" if rec.engine == "stub" else ""),
-    }
     return out

@@ -38,17 +38,24 @@ def _require_role(ctx: Context, role: str) -> None:
         raise does_not_exist(quote(role), "Role")
 
 
+# SNOWFLAKE.AI_FUNCTIONS_USER (2026) covers AI functions but not fine-tuning: granting it is recorded,
+# and FINETUNE still requires CORTEX_USER (https://docs.snowflake.com/en/user-guide/snowflake-cortex/
+# cortex-finetuning#access-control-requirements).
+AI_FUNCTIONS_USER = "SNOWFLAKE.AI_FUNCTIONS_USER"
+DATABASE_ROLES = (CORTEX_USER, AI_FUNCTIONS_USER)
+
+
 def _database_role(ctx: Context, name: str, role: str, grant: bool) -> Result:
     qualified_name = ".".join(split_name(name))
-    if qualified_name != CORTEX_USER:
-        raise unsupported(f"database role {qualified_name} (only {CORTEX_USER} exists here)")
+    if qualified_name not in DATABASE_ROLES:
+        raise unsupported(f"database role {qualified_name} (only {' and '.join(DATABASE_ROLES)} exist here)")
     _require_role(ctx, role)
     if not ctx.has("MANAGE GRANTS", "ACCOUNT", ctx.account):
-        raise insufficient_privileges("database role", CORTEX_USER)
+        raise insufficient_privileges("database role", qualified_name)
     if grant:
-        ctx.catalog.grant(ctx.account, GrantRec("USAGE", "DATABASE_ROLE", CORTEX_USER, "ROLE", role, ctx.role))
+        ctx.catalog.grant(ctx.account, GrantRec("USAGE", "DATABASE_ROLE", qualified_name, "ROLE", role, ctx.role))
     else:
-        ctx.catalog.revoke(ctx.account, "USAGE", "DATABASE_ROLE", CORTEX_USER, "ROLE", role)
+        ctx.catalog.revoke(ctx.account, "USAGE", "DATABASE_ROLE", qualified_name, "ROLE", role)
     return Result.status(SUCCESS)
 
 

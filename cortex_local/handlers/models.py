@@ -1,9 +1,10 @@
 """MODEL objects: SHOW MODELS, DESCRIBE MODEL, DROP MODEL. Records come from the catalog API
 (FINETUNE, replication, shares); a role sees a model it owns or holds USAGE on.
 
-Columns are Snowflake's (created_on, name, model_type, database_name, schema_name, comment, owner,
-default_version_name, versions, aliases), followed by emulator-only columns base_model,
-backing_model (the local model standing in for the Cortex base model) and job_id."""
+Columns are Snowflake's, in its order (https://docs.snowflake.com/en/sql-reference/sql/show-models):
+created_on, name, model_type, database_name, schema_name, owner, comment, versions, default_version_name,
+aliases — nothing else. What the emulator must say of its own (which local engine and model stood in for
+the base model) goes where Snowflake has free text: the comment of a model that has none."""
 
 from __future__ import annotations
 
@@ -24,14 +25,11 @@ MODEL_COLUMNS = [
     "model_type",
     "database_name",
     "schema_name",
-    "comment",
     "owner",
-    "default_version_name",
+    "comment",
     "versions",
+    "default_version_name",
     "aliases",
-    "base_model",
-    "backing_model",
-    "job_id",
 ]
 
 
@@ -61,15 +59,20 @@ def _row(m: ModelRec) -> tuple[object, ...]:
         m.model_type,
         m.database,
         m.schema,
-        m.comment or "",
         m.owner,
-        "V1",
+        m.comment or _local_note(m),
         json.dumps(["V1"]),
+        "V1",
         json.dumps(aliases),
-        m.base_model,
-        m.backing_model,
-        m.job_id,
     )
+
+
+def _local_note(m: ModelRec) -> str:
+    if not m.base_model:
+        return ""
+    engine = m.extra.get("engine") or "local"
+    return (f"cortex_local: fine-tuned from {m.base_model} by the {engine} engine on {m.backing_model} "
+            f"(job {m.job_id}); not trained by Snowflake")
 
 
 def _show(ctx: Context, m: re.Match[str]) -> Result:

@@ -1,13 +1,16 @@
-"""USE ROLE / WAREHOUSE / DATABASE / SCHEMA, and the CURRENT_*() context functions (fakesnow
-answers 'duckdb' for CURRENT_ROLE/USER and lacks CURRENT_ACCOUNT, so we substitute literals)."""
+"""USE ROLE / WAREHOUSE / DATABASE / SCHEMA, SYSTEM$CANCEL_ALL_QUERIES (a no-op), and the CURRENT_*()
+context functions (fakesnow answers 'duckdb' for CURRENT_ROLE/USER and lacks CURRENT_ACCOUNT,
+so we substitute literals)."""
 
 from __future__ import annotations
+
+import re
 
 from sqlglot import Expr, exp
 
 from cortex_local import privileges
 from cortex_local.errors import does_not_exist, sql_error
-from cortex_local.handlers.base import Context, CursorResult, Result
+from cortex_local.handlers.base import Column, Context, CursorResult, Result
 from cortex_local.handlers.common import SUCCESS, match
 from cortex_local.idents import norm, quote, split_name
 
@@ -33,6 +36,10 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | CursorResult |
         if not ctx.runtime.database_exists(db) or not ctx.has("USAGE", "DATABASE", quote(db)):
             raise _object_missing()
         return ctx.fakesnow(f"USE DATABASE {quote(db)}")
+    if re.match(r"^\s*SELECT\s+SYSTEM\$CANCEL_ALL_QUERIES\s*\([^)]*\)\s*;?\s*$", sql, re.IGNORECASE):
+        # Snowpark's Session.close() sends it. Statements here run to completion before they answer,
+        # so there is nothing to cancel (Snowflake's exact reply text is not documented).
+        return Result([Column("SYSTEM$CANCEL_ALL_QUERIES")], [("0 queries were canceled",)])
     if m := match(r"USE SCHEMA ({QNAME})", sql):
         parts = split_name(m[1])
         db, schema = ctx.resolve(m[1], 2) if len(parts) <= 2 else (None, None)

@@ -128,8 +128,9 @@ def _grant(ctx: Context, verb: str, priv: str, kind: str, obj: str, share_name: 
             f"{verb} ... ON {kind} ... TO SHARE (the local emulator shares only models: "
             "USAGE on DATABASE, SCHEMA and MODEL)"
         )
-    if priv != "USAGE":
-        raise unsupported(f"{verb} {priv} ON {kind} ... TO SHARE (only USAGE is shareable here)")
+    # GRANT USAGE|READ ON MODEL ... TO SHARE (Snowflake's model privileges); USAGE on the containers
+    if priv != "USAGE" and not (kind == "MODEL" and priv == "READ"):
+        raise unsupported(f"{verb} {priv} ON {kind} ... TO SHARE (USAGE, or READ on a MODEL, is shareable here)")
     parts = ctx.resolve(obj, {"DATABASE": 1, "SCHEMA": 2, "MODEL": 3}[kind])
     name = qualified(*parts)
     with ctx.catalog.lock:
@@ -140,7 +141,7 @@ def _grant(ctx: Context, verb: str, priv: str, kind: str, obj: str, share_name: 
             if not sh.granted(share, kind, name):
                 grants.append(
                     {
-                        "privilege": "USAGE",
+                        "privilege": priv,
                         "granted_on": kind,
                         "name": name,
                         "granted_by": ctx.role,

@@ -33,22 +33,43 @@ def _record(base: str = "llama3-70b") -> JobRecord:
     )
 
 
-def test_documented_windows_and_limits():
-    m = base_models.BASE_MODELS
-    assert (m["llama3.1-8b"].prompt_tokens, m["llama3.1-8b"].completion_tokens) == (20 * 1024, 4 * 1024)
-    assert m["mixtral-8x7b"].data_limit_bytes == 250 * 1024 * 1024 and m["mistral-7b"].documented
-    assert not m["llama3.2-1b"].documented and "llama3.2-3b" in m
+def test_catalogues_splits_and_row_limits():
+    cur, old = base_models.CATALOGUES["current"], base_models.CATALOGUES["2025"]
+    assert cur == ("llama3.1-8b", "arctic-extract") and len(old) == 6 and "llama3.2-1b" not in old
+    m = base_models.known("llama3.1-8b")
+    assert (m.prompt_tokens, m.completion_tokens) == (20 * 1024, 4 * 1024)
+    assert (base_models.known("llama3.1-70b").prompt_tokens, base_models.known("mistral-7b").completion_tokens) == (
+        6 * 1024, 4 * 1024)
+    # effective row limit = 1-epoch limit / epochs; 3 epochs when max_epochs is absent
+    assert (m.row_limit(1), m.row_limit(3), m.row_limit(None)) == (150_000, 50_000, 50_000)
+    assert base_models.known("llama3.1-70b").row_limit(1) == 13_500
     with pytest.raises(ProgrammingError, match="not a model available for fine-tuning"):
-        base_models.base_model("llama2-70b-chat")
+        base_models.base_model("mistral-7b")  # current catalogue
+    assert base_models.base_model("MISTRAL-7B", "2025").name == "mistral-7b"
 
 
-def test_data_size_limit_is_enforced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_truncate_pair_cuts_each_column_to_its_share():
+    small = base_models.BaseModel("llama3-8b", 3, 2, 10)
+    count = StubEngine().count_tokens  # ceil(chars / 4)
+    pair = base_models.truncate_pair(small, "a" * 20, "b" * 5, count)
+    assert (pair.prompt, pair.completion) == ("a" * 12, "b" * 5)
+    assert pair.prompt_cut and not pair.completion_cut and pair.truncated
+    same = base_models.truncate_pair(small, "short", "ok", count)
+    assert (same.prompt, same.completion, same.truncated) == ("short", "ok", False)
+
+
+def test_row_limit_is_enforced_per_epochs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     runner = JobRunner(JobStore(tmp_path / "jobs"), StubEngine(), tmp_path / "adapters", lambda *_: None)
-    small = base_models.BaseModel("llama3-70b", 8192, 6144, 2048, data_limit_bytes=100)
-    monkeypatch.setitem(base_models.BASE_MODELS, "llama3-70b", small)
-    runner.check_limits(_record(), [("a" * 40, "b" * 40)], [])
-    with pytest.raises(LimitError, match="over the 100 byte limit"):
-        runner.check_limits(_record(), [("a" * 40, "b" * 40)], [("c" * 30, "d")])
+    tiny = base_models.BaseModel("llama3-70b", 6144, 2048, rows_one_epoch=6)
+    monkeypatch.setitem(base_models._ALL, "llama3-70b", tiny)
+    rec = _record()
+    rec.options = {"max_epochs": 2}
+    runner.check_limits(rec, [("a", "b")] * 3)
+    with pytest.raises(LimitError, match="over the row limit of 3 for base model llama3-70b at 2 epochs"):
+        runner.check_limits(rec, [("a", "b")] * 4)
+    rec.options = {}
+    with pytest.raises(LimitError, match=r"row limit of 2 .* the default 3 epochs"):
+        runner.check_limits(rec, [("a", "b")] * 3)
 
 
 def test_stub_engine_is_honest_and_deterministic(tmp_path: Path):

@@ -14,6 +14,7 @@ import pulumi
 from cortex_provider.errors import InvalidInput
 from cortex_provider.program.built import Built, slug
 from cortex_provider.program.distill import build_distillations, build_evaluations, gates_for, view_source
+from cortex_provider.program.mounts import build_mounts, export_mounts
 from cortex_provider.program.spec import ModelSpec, StackSpec, TrainingViewSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
@@ -126,6 +127,7 @@ def build(spec: StackSpec) -> Built:
 
         grants, out.consumed = build_consume(spec.consume)
         out.others.extend(grants)
+    out.mounts = build_mounts(spec.shared_models, out.grants)  # a consumer's mounts of other stacks' shares
     return out
 
 
@@ -152,6 +154,7 @@ def export_outputs(out: Built) -> None:
         pulumi.export(f"replication:{group}", rep.replicas)
     for name, info in out.consumed.items():
         pulumi.export(f"consumed:{name}", info)
+    export_mounts(out.mounts)
     from cortex_provider.program.distill import export_distill
 
     export_distill(out)

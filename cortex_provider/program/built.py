@@ -32,3 +32,4 @@ class Built:
     consumed: dict[str, pulumi.Output[Any]] = field(default_factory=dict)
     distillations: dict[str, Any] = field(default_factory=dict)  # name -> DistillationDataset (distill.py)
     evaluations: dict[str, list[pulumi.Resource]] = field(default_factory=dict)  # model -> its gates
+    mounts: dict[str, Any] = field(default_factory=dict)  # database -> SharedModels (mounts.py)

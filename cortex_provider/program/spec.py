@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cortex_provider.program.mounts import SharedModelsEntry, unique_databases
 
 BaseModelName = Literal[
     "llama3-8b", "llama3-70b", "llama3.1-8b", "llama3.1-70b", "mistral-7b", "mixtral-8x7b",
@@ -157,6 +159,9 @@ class StackSpec(_Strict):
     consume: ConsumeSpec | None = Field(None, description="models replicated here from another stack")
     distillations: list[DistillationEntry] = Field(default_factory=list)
     evaluations: list[EvaluationEntry] = Field(default_factory=list)
+    shared_models: Annotated[list[SharedModelsEntry], AfterValidator(unique_databases)] = Field(
+        default_factory=list, description="other stacks' shares mounted in this account (mounts.py)"
+    )
     credit_rates: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=dict,
         description="credits per million trained tokens, by base model, as your Snowflake consumption table "

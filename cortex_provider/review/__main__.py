@@ -5,7 +5,8 @@ offline runner's preview (Check and Diff only; nothing is created, the state fil
 it, it reads the output of ``pulumi preview --json`` (for users with the Pulumi CLI).
 ``--policy-config FILE`` takes the same JSON as ``pulumi preview --policy-pack-config``
 ({"<policy name>": {"<key>": value, "enforcementLevel": ...}}). Exit status: 0, or 1 when the
-preview failed (or, with ``--fail-on-violations``, when a policy is violated).
+preview failed (or, with ``--fail-on-violations``, when a policy is violated), or 2 when the stack's
+connection cannot be resolved (review/credentials.py: stack config secrets, connections.toml, env).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cortex_provider.errors import SettingsError
 from cortex_provider.review.changes import Preview, from_run_result, load_preview_json
 from cortex_provider.review.comment import render, violations_for
+from cortex_provider.review.credentials import stack_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +67,12 @@ def _preview(args: argparse.Namespace) -> Preview:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     config = load_policy_config(args.policy_config)
+    if not args.from_json:  # the preview measures training data: it needs the stack's connection
+        try:
+            stack_settings(args.cwd, args.stack)
+        except SettingsError as exc:
+            print(f"review: cannot reach Snowflake: {exc}", file=sys.stderr)
+            return 2
     preview = _preview(args)
     source = (f"from `pulumi preview --json` ({args.from_json})" if args.from_json
               else "from the offline runner's preview (not the Pulumi engine)")

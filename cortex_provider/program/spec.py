@@ -13,9 +13,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from cortex_provider.program.mounts import SharedModelsEntry, unique_databases
 
+# cortex_provider/catalogue.py: llama3.1-8b is the current fine-tunable model; the older five are still
+# accepted (adoption); llama3.2-1b/3b were never fine-tunable.
 BaseModelName = Literal[
-    "llama3-8b", "llama3-70b", "llama3.1-8b", "llama3.1-70b", "mistral-7b", "mixtral-8x7b",
-    "llama3.2-1b", "llama3.2-3b",
+    "llama3.1-8b", "llama3-8b", "llama3-70b", "llama3.1-70b", "mistral-7b", "mixtral-8x7b",
 ]
 
 

@@ -2,7 +2,7 @@
 
     view = TrainingView("support-train", database="CORTEX_DEMO", schema="MODELS", name="SUPPORT_TRAIN",
                         source="CORTEX_DEMO.RAW.SUPPORT_NOTES", prompt_expr="NOTE",
-                        completion_expr="LABEL_JSON", base_model="llama3.2-1b", epochs=2)
+                        completion_expr="LABEL_JSON", base_model="llama3.1-8b", epochs=2)
     FineTunedModel(..., training_query=view.training_query)
 
 Import id: `DB.SCHEMA.VIEW`.

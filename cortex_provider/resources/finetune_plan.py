@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from cortex_provider import catalogue
 from cortex_provider.resources.credits import estimated_credits
 from cortex_provider.resources.finetune_spec import REPLACE_ON
 from cortex_provider.resources.preflight import preflight
@@ -46,6 +47,7 @@ class Measured(NamedTuple):
     rows: int
     trained_tokens: int  # estimated, by the billing rule
     token_method: str  # SNOWFLAKE.CORTEX.COUNT_TOKENS, or the labelled ~4 characters/token estimate
+    truncated_rows: int = 0  # rows over the base model's prompt or completion share (truncated, not refused)
 
 
 # (training_query, base_model, epochs, automatic validation split) -> Measured
@@ -118,6 +120,9 @@ def plan_for(
         "changed": changed,
         "note": None,
     }
+    advice = catalogue.advisories(plan["base_model"]) if isinstance(plan["base_model"], str) else []
+    if advice:  # advisory, never an error: adopting or keeping a model on an older base is fine
+        plan["advisories"] = advice
     query, base = news.get("training_query"), plan["base_model"]
     if "training_query" in unknown or not isinstance(query, str) or not isinstance(base, str):
         plan["note"] = ROWS_UNKNOWN
@@ -132,12 +137,26 @@ def plan_for(
             plan["note"] = f"{ROWS_UNKNOWN} ({_first_line(exc)})"
             return plan
         CACHE.put(key, got)
-    plan["rows"], plan["estimated_trained_tokens"], plan["token_method"] = got
+    plan["rows"], plan["estimated_trained_tokens"], plan["token_method"] = got[:3]
+    _limits(plan, base, epochs, got)
     rate = (rates or {}).get(base.strip().lower())
     if rate is not None:
         plan["credits_per_million_tokens"] = rate
         plan["estimated_credits"] = estimated_credits(got.trained_tokens, rate)
     return plan
+
+
+def _limits(plan: dict[str, Any], base: str, epochs: int | None, got: Measured) -> None:
+    """Row limit (rows, not bytes: 1-epoch limit / epochs) and rows that will be truncated (catalogue.py)."""
+    model = catalogue.model(base)
+    if model is not None:
+        plan["row_limit"] = model.row_limit(epochs)
+        if got.rows > plan["row_limit"]:
+            plan["note"] = (f"{got.rows} rows exceed {base}'s row limit of {plan['row_limit']} at "
+                            f"{epochs or catalogue.DEFAULT_EPOCHS_FOR_LIMIT} epochs: sample the data or lower "
+                            "max_epochs")
+    if got.truncated_rows:
+        plan["truncated"] = f"will be truncated: {got.truncated_rows} rows"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -151,6 +170,7 @@ def preflight_measure(session: Callable[[], Session]) -> Measure:
 
     def measure(query: str, base_model: str, epochs: int | None, auto_split: bool) -> Measured:
         report = preflight(session(), query, base_model, epochs, auto_split=auto_split)
-        return Measured(report.row_count, report.estimated_trained_tokens, report.token_method)
+        cut = max(report.rows_over_prompt_limit or 0, report.rows_over_completion_limit or 0)
+        return Measured(report.row_count, report.estimated_trained_tokens, report.token_method, cut)
 
     return measure

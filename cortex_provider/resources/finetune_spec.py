@@ -10,22 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
 from cortex_provider.sql.statement import UserQuery
 
-# Snowflake's documented fine-tunable base models, plus the two small llama3.2 models the project's
-# distillation scenario targets (accepted by the emulator; see cortex_local/cortex/base_models.py).
-FINETUNABLE_MODELS = (
-    "llama3-8b",
-    "llama3-70b",
-    "llama3.1-8b",
-    "llama3.1-70b",
-    "mistral-7b",
-    "mixtral-8x7b",
-    "llama3.2-1b",
-    "llama3.2-3b",
-)
+# The current fine-tunable base model first, then the older ones a spec may still name (adopting or
+# keeping such a model is never blocked; preview advises): cortex_provider/catalogue.py.
+FINETUNABLE_MODELS = catalogue.ACCEPTED
 MAX_EPOCHS = (1, 10)
 # Emulator-only engine options (cortex_local passes them to its engine; Snowflake rejects them).
 LOCAL_OPTION_PREFIXES = ("stub_", "lora_", "local_")
@@ -93,10 +85,10 @@ class FineTunedModelSpec(BaseModel):
     @field_validator("base_model")
     @classmethod
     def _base(cls, v: str) -> str:
-        norm = v.strip().lower()
-        if norm not in FINETUNABLE_MODELS:
-            raise ValueError(f"{v!r} cannot be fine-tuned; use one of {', '.join(FINETUNABLE_MODELS)}")
-        return norm
+        why = catalogue.rejection(v)
+        if why is not None:
+            raise ValueError(why)
+        return v.strip().lower()
 
     @field_validator("training_query", "validation_query")
     @classmethod

@@ -26,9 +26,9 @@ import weakref
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cortex_provider import catalogue
 from cortex_provider.errors import CortexProviderError, SnowflakeStatementError
 from cortex_provider.session import Session
-from cortex_provider.sql.finetune import CONTEXT_LIMITS
 from cortex_provider.sql.preflight import PreflightQuery
 from cortex_provider.sql.rows import to_int
 from cortex_provider.sql.statement import UserQuery
@@ -42,11 +42,6 @@ DATA_LIMITS: dict[str, int] = {
     "llama3.1-70b": 250 * MB,
     "mistral-7b": 1 * GB,
     "mixtral-8x7b": 250 * MB,
-}
-# Not in Snowflake's fine-tuning tables; the emulator's documented choice (llama3.1-8b's split).
-UNDOCUMENTED: dict[str, tuple[int, int, int]] = {
-    "llama3.2-1b": (20 * K, 4 * K, 1 * GB),
-    "llama3.2-3b": (20 * K, 4 * K, 1 * GB),
 }
 FEW_EXAMPLES = 200  # "Start with a few hundred examples."
 METHOD_COUNT_TOKENS = "SNOWFLAKE.CORTEX.COUNT_TOKENS"
@@ -64,14 +59,11 @@ class ModelLimits:
 
 
 def limits_for(base_model: str) -> ModelLimits | None:
-    name = base_model.strip().lower()
-    if name in CONTEXT_LIMITS:
-        prompt, completion = CONTEXT_LIMITS[name]
-        return ModelLimits(name, prompt, completion, DATA_LIMITS.get(name, 250 * MB))
-    if name in UNDOCUMENTED:
-        prompt, completion, data = UNDOCUMENTED[name]
-        return ModelLimits(name, prompt, completion, data, documented=False)
-    return None
+    """The context split of a catalogue model (cortex_provider/catalogue.py); limits on data are rows."""
+    m = catalogue.model(base_model)
+    if m is None:
+        return None
+    return ModelLimits(m.name, m.prompt_tokens, m.completion_tokens, DATA_LIMITS.get(m.name, 250 * MB))
 
 
 class PreflightError(CortexProviderError, ValueError):
@@ -235,15 +227,14 @@ def _judge(r: dict[str, Any], limits: ModelLimits | None, method: str, default_e
                     f"{over} of {rows} rows have a {col} over {limits.base_model}'s {limit}-{tokens} "
                     f"{col} share (longest: {biggest}); they will be truncated to it"
                 )
-        if r["total_bytes"] > limits.data_bytes:
+        model = catalogue.model(limits.base_model)
+        # Data limits are documented as rows: effective limit = 1-epoch limit / epochs (cortex-finetuning)
+        row_limit = model.row_limit(None if default_epochs else r["epochs"]) if model else None
+        if row_limit is not None and rows > row_limit:
             errors.append(
-                f"the data is {r['total_bytes']} bytes, over {limits.base_model}'s training data limit "
-                f"of {limits.data_bytes} bytes; sample or split it"
-            )
-        if not limits.documented:
-            warnings.append(
-                f"{limits.base_model} is not in Snowflake's fine-tuning limits table; the limits used "
-                "are this project's assumption (llama3.1-8b's split, 1 GB)"
+                f"{rows} rows exceed {limits.base_model}'s row limit of {row_limit} at "
+                f"{catalogue.DEFAULT_EPOCHS_FOR_LIMIT if default_epochs else r['epochs']} epochs (1-epoch limit "
+                f"{model.rows_one_epoch if model else '?'} / epochs); sample the data or lower max_epochs"
             )
     else:
         warnings.append("no base_model given: per-model token and size limits were not checked")

@@ -28,7 +28,6 @@ from cortex_provider.resources.base import Applied, Diff, Failure, ResourceCore
 from cortex_provider.resources.names import ident, qualified, to_ident, to_schema
 from cortex_provider.resources.preflight import (
     DATA_LIMITS,
-    UNDOCUMENTED,
     PreflightReport,
     limits_for,
     preflight,
@@ -92,7 +91,7 @@ class TrainingViewSpec(BaseModel):
             return None
         if limits_for(v) is None:
             raise ValueError(f"{v!r} is not a fine-tunable base model. Fix: use one of "
-                             f"{', '.join([*DATA_LIMITS, *UNDOCUMENTED])}")
+                             f"{', '.join(DATA_LIMITS)}")
         return v.strip().lower()
 
     @property

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
-from cortex_provider.resources.finetune_spec import FINETUNABLE_MODELS
 from cortex_provider.review.kinds import GRANT_KINDS, Kind, is_unknown, kind_of
 from cortex_provider.sql.identifiers import Identifier
 
@@ -49,7 +49,7 @@ class Rule:
 RULES: dict[str, Rule] = {r.id: r for r in (
     Rule(BASE_MODELS, "Fine-tuned models use an allowed base model.",
          {"allowed_base_models": {"type": "array", "items": {"type": "string"},
-                                  "default": list(FINETUNABLE_MODELS)}}),
+                                  "default": list(catalogue.ACCEPTED)}}),
     Rule(MODEL_TOKENS, "A model's estimated trained tokens (input tokens x epochs) stay under a limit.",
          {"max_trained_tokens": {"type": "integer", "minimum": 0, "default": 100_000_000}}),
     Rule(STACK_TOKENS, "The estimated trained tokens of all models of a stack stay under a limit.",
@@ -119,7 +119,8 @@ def check_base_model(props: Mapping[str, Any], allowed: Iterable[str]) -> list[s
     allowed_set = {a.strip().lower() for a in allowed}
     if not isinstance(base, str) or base.strip().lower() in allowed_set:
         return []
-    return [f"base model {base!r} is not allowed here (allowed: {', '.join(sorted(allowed_set)) or 'none'})"]
+    why = [f"base model {base!r} is not allowed here (allowed: {', '.join(sorted(allowed_set)) or 'none'})"]
+    return why + catalogue.advisories(base)[:1]  # the catalogue's word on it (cortex_provider/catalogue.py)
 
 
 def check_model_tokens(props: Mapping[str, Any], limit: int) -> list[str]:

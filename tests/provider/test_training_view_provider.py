@@ -11,7 +11,7 @@ from tests.resources.grant_support import Acct
 
 Server = tuple[ProviderServer, list[str]]
 SPEC = {"database": "DB", "schema": "S", "name": "TV", "source": "DB.S.NOTES", "prompt_expr": "NOTE",
-        "completion_expr": "LABEL", "base_model": "llama3.2-1b", "epochs": 2}
+        "completion_expr": "LABEL", "base_model": "llama3.1-8b", "epochs": 2}
 
 
 def test_training_view_crud_over_grpc(server: Server, acct: Acct) -> None:

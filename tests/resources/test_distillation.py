@@ -181,7 +181,7 @@ def _stack(**extra: Any) -> dict[str, Any]:
         "distillations": [{"name": "LABELS", "teacher_model": "llama3.1-405b",
                            "prompts_query": "SELECT NOTE AS prompt FROM DB.S.NOTES"}],
         "training_views": [{"name": "TRAIN", "distillation": "LABELS"}],
-        "models": [{"name": "STUDENT", "base_model": "llama3.2-1b", "training_view": "TRAIN"}],
+        "models": [{"name": "STUDENT", "base_model": "llama3.1-8b", "training_view": "TRAIN"}],
         **extra,
     }
 

@@ -167,7 +167,7 @@ def test_json_keys_gate_passes_above_baseline() -> None:
     rows = [{"EXPECTED": J, "MODEL_OUTPUT": J, "BASELINE_OUTPUT": other},
             {"EXPECTED": J, "MODEL_OUTPUT": other, "BASELINE_OUTPUT": "prose"}]
     core = EvaluationCore()
-    spec = core.parse({"model": "DB.S.M", "baseline_model": "llama3.2-1b", "eval_query": EVAL,
+    spec = core.parse({"model": "DB.S.M", "baseline_model": "llama3.1-8b", "eval_query": EVAL,
                        "metric": "json_keys", "threshold": 0.7})
     session = _FakeSession(rows)
     outs = core.create(session, spec).outputs  # type: ignore[arg-type]

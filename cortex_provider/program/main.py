@@ -5,11 +5,16 @@ from __future__ import annotations
 import pulumi
 
 from cortex_provider.program.build import build, export_outputs
-from cortex_provider.program.spec import parse_stack_spec
+from cortex_provider.program.consume import ConsumeError
+from cortex_provider.program.spec import StackConfigError, parse_stack_spec
 
 
 def main() -> None:
     stack = pulumi.get_stack()
     source = f"stacks/Pulumi.{stack}.yaml"
-    spec = parse_stack_spec(pulumi.Config("cortex").get_object("spec"), source)
-    export_outputs(build(spec))
+    try:
+        spec = parse_stack_spec(pulumi.Config("cortex").get_object("spec"), source)
+        export_outputs(build(spec))
+    except (StackConfigError, ConsumeError) as exc:
+        # RunError: the engine prints the message (file, key, fix) without a Python traceback.
+        raise pulumi.RunError(str(exc)) from None

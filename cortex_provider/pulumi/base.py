@@ -24,6 +24,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from cortex_provider.pulumi.connection import remember_config, session_for_provider
+from cortex_provider.pulumi.restore import restore_provider
 from cortex_provider.resources.base import ResourceCore
 
 PROVIDER_KEY = "__provider"
@@ -56,6 +57,10 @@ class CoreProvider(ResourceProvider):
     """Subclasses set `core`; everything else is shared."""
 
     core: ClassVar[ResourceCore[Any]]
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        """Pickled as a class reference, restored under an import lock (see restore.py)."""
+        return restore_provider, (type(self).__module__, type(self).__qualname__)
 
     def configure(self, req: ConfigureRequest) -> None:
         remember_config(req.config)

@@ -1,25 +1,22 @@
 # Sourced by scripts/up-*.sh (not run on its own).
 # shellcheck shell=bash
 
-# run_stack_verb VERB STACK [extra args]: `pulumi VERB` on STACK when the Pulumi CLI is on PATH (a local
-# file backend, no Pulumi Cloud; the passphrase only guards local secrets), otherwise the offline runner
-# (which says so on its first line).
+# use_emulator HOST PORT: point every stack at the emulator (the provider reads SNOWFLAKE_* when the
+# stack file sets no cortex:host/port), and keep the engine's state beside the project.
+use_emulator() {
+  export SNOWFLAKE_HOST=$1 SNOWFLAKE_PORT=$2 SNOWFLAKE_PROTOCOL=http
+}
+
+# run_stack_verb VERB STACK [extra args]: VERB (up, preview, refresh, destroy) on STACK through the real
+# Pulumi engine (python -m cortex_provider.engine: the Automation API over the `pulumi` CLI that
+# scripts/bootstrap.sh built or found). A local file backend in .pulumi-local/ unless PULUMI_BACKEND_URL
+# is set; the passphrase PULUMI_CONFIG_PASSPHRASE defaults to cortex-local-dev (a demo value).
 run_stack_verb() {
   local verb=$1 stack=$2
   shift 2
-  if command -v pulumi >/dev/null 2>&1; then
-    export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-local}
-    export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-cortex-local-dev}
-    mkdir -p .pulumi-local
-    pulumi stack select --create "$stack" >/dev/null
-    case "$verb" in
-      up) pulumi up --yes --stack "$stack" "$@" ;;
-      preview) pulumi preview --diff --stack "$stack" "$@" ;;
-      refresh) pulumi refresh --yes --stack "$stack" "$@" ;;
-      destroy) pulumi destroy --yes --stack "$stack" "$@" ;;
-      *) echo "unknown verb $verb" >&2; exit 2 ;;
-    esac
-  else
-    python -m cortex_provider.offline "$verb" --stack "$stack" --yes "$@"
-  fi
+  case "$verb" in
+    up|refresh|destroy) python -m cortex_provider.engine "$verb" --stack "$stack" --yes "$@" ;;
+    preview) python -m cortex_provider.engine preview --diff --stack "$stack" "$@" ;;
+    *) echo "unknown verb $verb (up, preview, refresh, destroy)" >&2; exit 2 ;;
+  esac
 }

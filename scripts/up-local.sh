@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# README command (1): set up, start the embedded Snowflake/Cortex emulator (unless a real connection is
-# configured), seed its demo data, and bring the `local` stack up — with `pulumi up` when the Pulumi CLI
-# is on PATH, otherwise with the offline runner (which says so on its first line).
+# README command (1): set up (venv, Pulumi CLI), start the embedded Snowflake/Cortex emulator (unless a
+# real connection is configured), seed its demo data, and bring the `local` stack up with the real
+# Pulumi engine.
 #   scripts/up-local.sh [up|preview|refresh|destroy] [extra args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,14 +14,16 @@ scripts/bootstrap.sh --local
 
 STACK=${CORTEX_STACK:-local}
 DATA=${CORTEX_LOCAL_DATA:-$PWD/.cortex-local}
+HOST=${CORTEX_LOCAL_HOST:-127.0.0.1}
 PORT=${CORTEX_LOCAL_PORT:-18765}
 ENGINE=${CORTEX_LOCAL_ENGINE:-lora}
 # The emulator's admin password. Local only: with a real account, set cortex:password as a secret instead.
 export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}
 
 if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
-  python scripts/local_emulator.py ensure --host 127.0.0.1 --port "$PORT" --data "$DATA" --engine "$ENGINE"
-  python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT"
+  python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE"
+  python scripts/local_emulator.py seed --host "$HOST" --port "$PORT"
+  use_emulator "$HOST" "$PORT"
 fi
 
 run_stack_verb "$verb" "$STACK" "$@"

@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
 # Multi-region on the embedded emulator: one server, one account per "region" (PRIMARY, EU, APAC, plus
 # CONSUMER, a same-region share consumer). Seeds the primary's data and the regional roles, then runs
-# the verb for stack primary, then eu, then apac (destroy: apac, eu, then primary) -- with `pulumi`
-# when the CLI is on PATH, otherwise with the offline runner.
+# the verb for stack primary, then eu, then apac (destroy: apac, eu, then primary) on the real Pulumi
+# engine; eu and apac read the primary's outputs through Pulumi's own StackReference.
 #   scripts/up-regions.sh [up|preview|refresh|destroy] [extra args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 verb=${1:-up}; shift || true
 DATA=${CORTEX_LOCAL_DATA:-$PWD/.cortex-local-regions}
-PORT=18766  # the port written in stacks/Pulumi.{primary,eu,apac}.yaml
+HOST=${CORTEX_LOCAL_HOST:-127.0.0.1}
+PORT=${CORTEX_REGIONS_PORT:-18766}
 ENGINE=${CORTEX_LOCAL_ENGINE:-stub}
 if [[ $ENGINE == lora ]]; then scripts/bootstrap.sh --local
-elif ! .venv/bin/python -c 'import cortex_local, cortex_provider, pulumi' 2>/dev/null; then scripts/bootstrap.sh; fi
+else scripts/bootstrap.sh; fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}  # local only: every emulator account's admin
 
-python scripts/local_emulator.py ensure --host 127.0.0.1 --port "$PORT" --data "$DATA" --engine "$ENGINE"
-python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT" --account PRIMARY
+python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE"
+python scripts/local_emulator.py seed --host "$HOST" --port "$PORT" --account PRIMARY
 for acct in EU APAC CONSUMER; do
-  python scripts/local_emulator.py seed --host 127.0.0.1 --port "$PORT" --account "$acct" --roles-only
+  python scripts/local_emulator.py seed --host "$HOST" --port "$PORT" --account "$acct" --roles-only
 done
+
+use_emulator "$HOST" "$PORT"
 
 stacks=(primary eu apac)
 [[ "$verb" == destroy ]] && stacks=(apac eu primary)  # consumers first: they reference the primary

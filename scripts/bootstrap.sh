@@ -25,6 +25,7 @@ link_pulumi() {  # the CLI found or built by scripts/pulumi-cli.sh, linked into 
   for tool in pulumi pulumi-resource-pulumi-python pulumi-language-python-exec; do
     if [[ -e $bin/$tool ]]; then ln -sfn "$bin/$tool" ".venv/bin/$tool"; fi
   done
+  scripts/pulumi-yaml.sh --link .venv/bin >/dev/null || echo "bootstrap: no pulumi-language-yaml (examples/yaml and its tests skip)" >&2
 }
 
 digest=$(cat pyproject.toml scripts/bootstrap.sh | sha1sum | cut -c1-12)

@@ -3,7 +3,8 @@
 The schema's property names are camelCase (Pulumi's convention; every SDK and YAML use them), the cores'
 spec fields are snake_case: only top-level keys are renamed (nested values such as `options` or
 `replicas` are data and pass as they are). A value the engine does not know yet (preview) becomes the
-dynamic providers' UNKNOWN sentinel, so the same check/diff code handles it, and goes back as Computed.
+dynamic providers' UNKNOWN sentinel, so the same check/diff code handles it. It goes back as that sentinel
+string too: it is the wire form of an unknown, and the SDK (3.272) cannot marshal its own Computed.
 A top-level input that arrived secret goes back secret in the outputs, and so does any secret-looking key.
 """
 
@@ -51,13 +52,11 @@ def to_python(value: PropertyValue) -> Any:
 
 
 def from_python(value: Any) -> PropertyValue:
-    """Plain Python (as the cores return it) as a PropertyValue; UNKNOWN -> Computed."""
+    """Plain Python (as the cores return it) as a PropertyValue (UNKNOWN stays the wire's sentinel)."""
     if isinstance(value, PropertyValue):
         return value
     if value is None:
         return PropertyValue.null()
-    if isinstance(value, str) and value == UNKNOWN:
-        return PropertyValue.computed()
     if isinstance(value, bool | str):
         return PropertyValue(value)
     if isinstance(value, int | float):

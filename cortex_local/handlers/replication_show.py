@@ -5,6 +5,9 @@ snowflake_region, created_on, account_name, name, type, comment, is_primary ('tr
 object_types, allowed_integration_types, allowed_accounts, organization_name, account_locator,
 replication_schedule, secondary_state, next_scheduled_refresh, owner, is_listing_auto_fulfillment_group,
 error_integration.
+
+SHOW DATABASES IN REPLICATION GROUP g: the group's databases (a primary's allowed databases; a secondary
+shows its primary's), Snowflake's leading SHOW DATABASES columns.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from cortex_local.cortex.shares import account_id
 from cortex_local.errors import does_not_exist
 from cortex_local.handlers.base import TIMESTAMP, Context, Result
 from cortex_local.handlers.common import match
+from cortex_local.idents import norm
 
 SHOW_COLUMNS = [
     "snowflake_region",
@@ -47,7 +51,20 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | None:
     if m := match(r"SHOW REPLICATION GROUPS(?: IN ACCOUNT (?P<acct>[\w.\"]+))?", sql):
         account = account_id(ctx.server, m["acct"]).split(".", 1)[1] if m["acct"] else ctx.account
         return _show(ctx, account)
+    if m := match(r"SHOW DATABASES IN REPLICATION GROUP (?P<name>{IDENT})", sql):
+        return _databases(ctx, norm(m["name"]))
     return None
+
+
+def _databases(ctx: Context, name: str) -> Result:
+    with ctx.catalog.lock:
+        grp = rep.groups_of(ctx.server, ctx.account).get(name)
+        if grp is None:
+            raise does_not_exist(name, "Replication group")
+        prim = grp if grp["is_primary"] else rep.find_primary(ctx.server, grp["primary"])[1]
+        rows = [(grp["created_on"], db, "N", "N", "", grp["owner"], "") for db in prim["allowed_databases"]]
+    cols = [("created_on", TIMESTAMP), "name", "is_default", "is_current", "origin", "owner", "comment"]
+    return Result.table(cols, rows)
 
 
 def _row(ctx: Context, account: str, grp: dict[str, Any]) -> tuple[Any, ...]:

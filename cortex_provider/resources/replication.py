@@ -22,13 +22,19 @@ from cortex_provider.resources.share import account, ident, same_account, sorted
 from cortex_provider.session import Session
 from cortex_provider.sql.finetune import ShowModels
 from cortex_provider.sql.identifiers import AccountName, Identifier
-from cortex_provider.sql.parse_show import ReplicationGroupInfo, parse_models, parse_replication_groups
+from cortex_provider.sql.parse_show import (
+    ReplicationGroupInfo,
+    parse_database_names,
+    parse_models,
+    parse_replication_groups,
+)
 from cortex_provider.sql.sharing import (
     AlterReplicationGroupSet,
     CreateReplicaGroup,
     CreateReplicationGroup,
     DropReplicationGroup,
     RefreshReplicationGroup,
+    ShowDatabasesInReplicationGroup,
     ShowReplicationGroups,
     check_schedule,
 )
@@ -211,7 +217,10 @@ class ReplicationCore(ResourceCore[ReplicationSpec]):
             return None
         written = list(props.get("target_accounts") or [])
         conns = props.get("target_connections") or {}
-        dbs = list(props.get("databases") or [])  # SHOW REPLICATION GROUPS does not list them
+        dbs = list(props.get("databases") or []) or [  # import: SHOW REPLICATION GROUPS does not list them
+            Identifier.parse(name, "database").sql()
+            for name in parse_database_names(session.execute(ShowDatabasesInReplicationGroup(group)))
+        ]
         present, replicas = [], {}
         for acct in sorted({AccountName.parse(a) for a in row.allowed_accounts} - {me}, key=AccountName.sql):
             name = next((w for w in written if resolve(w, me) == acct), acct.sql())

@@ -28,9 +28,21 @@ def _program() -> None:
     main()
 
 
+@dataclass(frozen=True)
+class Step:
+    """One engine step as its events report it: the operation, the resource and its inputs."""
+
+    op: str
+    name: str
+    urn: str
+    new_inputs: dict[str, Any]
+    old_inputs: dict[str, Any]
+
+
 @dataclass
 class VerbResult:
-    """What one engine verb did: ok, Pulumi's per-operation counts, outputs, and what it printed."""
+    """What one engine verb did: ok, Pulumi's per-operation counts, outputs, what it printed, and the
+    engine's events (steps as planned, steps in the order they finished, policy violations)."""
 
     verb: str
     ok: bool
@@ -38,6 +50,16 @@ class VerbResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
+    steps: list[Step] = field(default_factory=list)
+    finished: list[tuple[str, str]] = field(default_factory=list)  # (op, name) as each step completed
+    policy: list[tuple[str, str, str]] = field(default_factory=list)  # (enforcement level, policy, message)
+
+    def ops(self) -> dict[str, str]:
+        """Resource name -> operation, for every planned step (the stack itself included)."""
+        return {s.name: s.op for s in self.steps}
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
 
     @property
     def changes(self) -> int:
@@ -67,6 +89,42 @@ def open_stack(project_dir: Path | str, stack: str, *, env: Mapping[str, str] | 
                                        program=program or _program, opts=opts)
 
 
+class _Events:
+    """Collects the engine's structured events while a verb runs."""
+
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+        self.finished: list[tuple[str, str]] = []
+        self.policy: list[tuple[str, str, str]] = []
+
+    def __call__(self, event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            md = event.resource_pre_event.metadata
+            if md.type.startswith("pulumi:providers:"):  # the default provider: not a resource of ours
+                return
+            self.steps.append(Step(_op(md.op), md.urn.split("::")[-1], md.urn, _inputs(md.new), _inputs(md.old)))
+        elif event.res_outputs_event is not None:
+            md = event.res_outputs_event.metadata
+            if md.type.startswith("pulumi:providers:"):
+                return
+            self.finished.append((_op(md.op), md.urn.split("::")[-1]))
+        elif event.policy_event is not None:
+            pe = event.policy_event
+            self.policy.append((pe.enforcement_level, pe.policy_name, pe.message))
+
+    def fill(self, result: VerbResult) -> VerbResult:
+        result.steps, result.finished, result.policy = self.steps, self.finished, self.policy
+        return result
+
+
+def _op(op: Any) -> str:
+    return str(getattr(op, "value", op))
+
+
+def _inputs(state: Any) -> dict[str, Any]:
+    return dict(getattr(state, "inputs", None) or {})
+
+
 def _summary(changes: Mapping[Any, int] | None) -> dict[str, int]:
     return {getattr(op, "value", str(op)): int(n) for op, n in (changes or {}).items()}
 
@@ -86,7 +144,8 @@ def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bo
         err.append(line)
         printer(line)
 
-    common: dict[str, Any] = {"on_output": on_output, "on_error": on_error, "color": color}
+    events = _Events()
+    common: dict[str, Any] = {"on_output": on_output, "on_error": on_error, "on_event": events, "color": color}
     if targets:
         common["target"] = list(targets)
     try:
@@ -94,20 +153,21 @@ def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bo
             up = stack.up(diff=diff, policy_packs=list(policy_packs) or None,
                           expect_no_changes=expect_no_changes or None, **common)
             outputs = {k: v.value for k, v in up.outputs.items()}
-            return VerbResult(verb, True, _summary(up.summary.resource_changes), outputs,
-                              "\n".join(out), "\n".join(err))
+            return events.fill(VerbResult(verb, True, _summary(up.summary.resource_changes), outputs,
+                                          "\n".join(out), "\n".join(err)))
         if verb == "preview":
             pre = stack.preview(diff=diff, policy_packs=list(policy_packs) or None,
                                 expect_no_changes=expect_no_changes or None, **common)
-            return VerbResult(verb, True, _summary(pre.change_summary), {}, "\n".join(out), "\n".join(err))
+            return events.fill(VerbResult(verb, True, _summary(pre.change_summary), {},
+                                          "\n".join(out), "\n".join(err)))
         if verb == "refresh":
             ref = stack.refresh(expect_no_changes=expect_no_changes or None, **common)
-            return VerbResult(verb, True, _summary(ref.summary.resource_changes), {},
-                              "\n".join(out), "\n".join(err))
+            return events.fill(VerbResult(verb, True, _summary(ref.summary.resource_changes), {},
+                                          "\n".join(out), "\n".join(err)))
         if verb == "destroy":
             des = stack.destroy(**common)
-            return VerbResult(verb, True, _summary(des.summary.resource_changes), {},
-                              "\n".join(out), "\n".join(err))
+            return events.fill(VerbResult(verb, True, _summary(des.summary.resource_changes), {},
+                                          "\n".join(out), "\n".join(err)))
     except auto.errors.CommandError:
-        return VerbResult(verb, False, {}, {}, "\n".join(out), "\n".join(err))
+        return events.fill(VerbResult(verb, False, {}, {}, "\n".join(out), "\n".join(err)))
     raise ValueError(f"unknown verb {verb!r}; choose one of {', '.join(VERBS)}")

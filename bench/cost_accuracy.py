@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,14 @@ def start(engine: str, data: Path) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen([sys.executable, "-m", "cortex_local", "serve", "--host", "127.0.0.1", "--port",
                              str(port), "--data", str(data / "d"), "--engine", engine],
                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    deadline = time.monotonic() + 300  # the lora engine loads its model first
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"emulator did not start; see {data / 'server.log'}")
+        time.sleep(0.3)
     subprocess.run([sys.executable, "scripts/local_emulator.py", "seed", "--host", "127.0.0.1", "--port",
                     str(port)], cwd=ROOT, check=True, capture_output=True,
                    env={"SNOWFLAKE_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}, timeout=180)

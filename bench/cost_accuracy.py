@@ -53,9 +53,13 @@ def start(engine: str, data: Path) -> tuple[subprocess.Popen[bytes], int]:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"emulator did not start; see {data / 'server.log'}")
         time.sleep(0.3)
-    subprocess.run([sys.executable, "scripts/local_emulator.py", "seed", "--host", "127.0.0.1", "--port",
-                    str(port)], cwd=ROOT, check=True, capture_output=True,
-                   env={"SNOWFLAKE_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}, timeout=180)
+    seeded = subprocess.run([sys.executable, "scripts/local_emulator.py", "seed", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=ROOT, capture_output=True, text=True,
+                            env={"SNOWFLAKE_PASSWORD": PASSWORD, "PATH": "/usr/bin:/bin"}, timeout=180)
+    if seeded.returncode != 0:
+        proc.terminate()
+        proc.wait(30)
+        raise SystemExit(f"seeding failed: {seeded.stderr.strip()}")
     return proc, port
 
 

@@ -3,7 +3,8 @@
 Inside a job, as Snowflake documents it (https://docs.snowflake.com/en/user-guide/snowflake-cortex/
 cortex-finetuning): a data failure found at CREATE (DeferredFailure) ends the job ERROR; the row limit
 (1-epoch limit / epochs) is checked; rows longer than the model's prompt/completion split are
-truncated (base_models.truncate_pair), never rejected.
+truncated (base_models.truncate_pair), never rejected; with no validation query the training rows
+are split automatically (billing.auto_split).
 
 Jobs are not tied to the client connection that created them (as in Cortex). On start the runner
 re-queues PENDING jobs and re-runs IN_PROGRESS ones interrupted by a restart (their rows were saved
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from cortex_local.cortex import billing
 from cortex_local.cortex.base_models import known, truncate_pair
 from cortex_local.cortex.job_store import (
     CANCELLED,
@@ -44,14 +46,21 @@ class LimitError(Exception):
 
 
 class _Reporter:
-    def __init__(self, runner: JobRunner, job_id: str) -> None:
-        self.runner, self.job_id = runner, job_id
+    """Live progress; the engine's token figure is kept as an engine statistic, and trained_tokens
+    (the billed figure) grows with progress towards the job's billed total (billing.py)."""
+
+    def __init__(self, runner: JobRunner, job_id: str, billed_total: int) -> None:
+        self.runner, self.job_id, self.billed_total = runner, job_id, billed_total
 
     def report(self, progress: float, trained_tokens: int, validation_loss: float | None = None) -> None:
         if self.job_id in self.runner.cancel_requested:
             raise JobCancelled(self.job_id)
+        done = round(max(0.0, min(1.0, progress)), 4)
         self.runner.store.update(
-            self.job_id, progress=round(max(0.0, min(1.0, progress)), 4), trained_tokens=int(trained_tokens)
+            self.job_id,
+            progress=done,
+            trained_tokens=int(self.billed_total * done),
+            engine_stats={"engine_trained_tokens": int(trained_tokens)},
         )
 
 
@@ -168,6 +177,9 @@ class JobRunner:
         except LimitError as exc:
             self._fail(rec.id, str(exc), "INVALID_PARAMETER_VALUE")
             return
+        if rec.validation_data is None and not valid:
+            # split before truncation: the held-out rows are chosen by the rows' full text (billing.py)
+            train, valid = billing.auto_split(train)
         train, valid, cut = self.prepare_rows(rec, train, valid)
         if cut:
             log.warning("%s: %d rows truncated to %s's prompt/completion split", rec.id, cut, rec.base_model)
@@ -184,8 +196,11 @@ class JobRunner:
             options=dict(rec.options),
             output_dir=out,
         )
+        spec = known(rec.base_model)
+        epochs = billing.epochs_for(rec.options, len(train))
+        billed = billing.trained_tokens(self.engine, spec, train, epochs)
         try:
-            result = self.engine.train(job, _Reporter(self, rec.id))
+            result = self.engine.train(job, _Reporter(self, rec.id, billed))
         except JobCancelled:
             shutil.rmtree(out, ignore_errors=True)
             if self._stopping.is_set():
@@ -207,11 +222,20 @@ class JobRunner:
             self._fail(rec.id, f"could not create model {rec.model}: {getattr(exc, 'msg', exc)}")
             return
         training_result = {"validation_loss": result.validation_loss, "training_loss": result.training_loss}
+        trained_epochs = int(result.details.get("epochs") or epochs)
+        if trained_epochs != epochs:  # bill the epochs the engine really trained
+            billed = billing.trained_tokens(self.engine, spec, train, trained_epochs)
+        stats = dict(result.details, engine_trained_tokens=int(result.trained_tokens), billed_trained_tokens=billed,
+                     training_rows=len(train), validation_rows=len(valid))
+        log.info("job %s: billed %d trained tokens (COUNT_TOKENS rule, %d rows x %d epochs); the %s engine "
+                 "processed %d tokens", rec.id, billed, len(train), trained_epochs, self.engine.name,
+                 int(result.trained_tokens))
         self.store.update(
             rec.id,
             status=SUCCESS,
             progress=1.0,
-            trained_tokens=int(result.trained_tokens),
+            trained_tokens=billed,
+            engine_stats=stats,
             training_result=training_result,
             finished_on=now_ms(),
         )

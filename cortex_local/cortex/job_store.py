@@ -48,6 +48,8 @@ class JobRecord:
     # emulator-internal (never in DESCRIBE): a data failure found at CREATE, reported by the job
     deferred_error: dict[str, Any] | None = None
     truncated_rows: int = 0
+    # engine statistics (not Cortex-visible): SYSTEM$CORTEX_LOCAL_ENGINE_STATS and the server log
+    engine_stats: dict[str, Any] | None = None
 
 
 class JobStore:

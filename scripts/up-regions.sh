@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Multi-region on the embedded emulator: one server, one account per "region" (PRIMARY, EU, APAC, plus
 # CONSUMER, a same-region share consumer). Seeds the primary's data and the regional roles, then runs
-# the verb for stack primary, then eu, then apac (destroy: apac, eu, then primary) on the real Pulumi
-# engine; eu and apac read the primary's outputs through Pulumi's own StackReference.
+# the verb for stack primary, then consumer, eu and apac (destroy: the other way round) on the real
+# Pulumi engine; the others read the primary's outputs through Pulumi's own StackReference.
 #   scripts/up-regions.sh [up|preview|refresh|destroy] [extra args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,8 +27,8 @@ done
 
 use_emulator "$HOST" "$PORT"
 
-stacks=(primary eu apac)
-[[ "$verb" == destroy ]] && stacks=(apac eu primary)  # consumers first: they reference the primary
+stacks=(primary consumer eu apac)
+[[ "$verb" == destroy ]] && stacks=(apac eu consumer primary)  # consumers first: they reference the primary
 
 for stack in "${stacks[@]}"; do
   echo "== $verb $stack"

@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--stack", required=True, help="stack name (config: stacks/Pulumi.<stack>.yaml)")
     p.add_argument("-C", "--cwd", default=".", help="project directory (holds Pulumi.yaml); default: .")
     p.add_argument("--diff", action="store_true", help="show old => new values of changed properties")
-    p.add_argument("--policy-pack", action="append", default=[], help="run this policy pack (repeatable)")
+    p.add_argument("--policy-pack", action="append", default=[],
+                   help="run this policy pack (repeatable); this project's: policy/analyzer")
+    p.add_argument("--policy-pack-config", action="append", default=[], help="config file per --policy-pack")
     p.add_argument("--expect-no-changes", action="store_true", help="fail if the run would change anything")
     p.add_argument("-t", "--target", action="append", default=[], help="only this resource URN (repeatable)")
     p.add_argument("-y", "--yes", action="store_true", help="proceed without asking")
@@ -56,8 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    options = {"diff": args.diff, "policy_packs": args.policy_pack, "expect_no_changes": args.expect_no_changes,
-               "targets": args.target}
+    options = {"diff": args.diff, "policy_packs": args.policy_pack, "policy_pack_configs": args.policy_pack_config,
+               "expect_no_changes": args.expect_no_changes, "targets": args.target}
     if args.verb != "preview" and not args.yes:
         if args.verb == "up" and sys.stdin.isatty() and not run_verb(stack, "preview", **options).ok:
             return 1

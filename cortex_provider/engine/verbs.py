@@ -130,7 +130,8 @@ def _summary(changes: Mapping[Any, int] | None) -> dict[str, int]:
 
 
 def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bool = False,
-             policy_packs: Sequence[str] = (), expect_no_changes: bool = False,
+             policy_packs: Sequence[str] = (), policy_pack_configs: Sequence[str] = (),
+             expect_no_changes: bool = False,
              targets: Sequence[str] = (), color: str = "never") -> VerbResult:
     """Run one verb; a failed engine run is a result with ok=False (its output was already printed)."""
     out: list[str] = []
@@ -148,15 +149,17 @@ def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bo
     common: dict[str, Any] = {"on_output": on_output, "on_error": on_error, "on_event": events, "color": color}
     if targets:
         common["target"] = list(targets)
+    policy: dict[str, Any] = {"policy_packs": list(policy_packs) or None,
+                              "policy_pack_configs": list(policy_pack_configs) or None}
     try:
         if verb == "up":
-            up = stack.up(diff=diff, policy_packs=list(policy_packs) or None,
+            up = stack.up(diff=diff, **policy,
                           expect_no_changes=expect_no_changes or None, **common)
             outputs = {k: v.value for k, v in up.outputs.items()}
             return events.fill(VerbResult(verb, True, _summary(up.summary.resource_changes), outputs,
                                           "\n".join(out), "\n".join(err)))
         if verb == "preview":
-            pre = stack.preview(diff=diff, policy_packs=list(policy_packs) or None,
+            pre = stack.preview(diff=diff, **policy,
                                 expect_no_changes=expect_no_changes or None, **common)
             return events.fill(VerbResult(verb, True, _summary(pre.change_summary), {},
                                           "\n".join(out), "\n".join(err)))

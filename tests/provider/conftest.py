@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cortex_provider.offline.provider import ProviderServer
 from cortex_provider.session import Session
+from tests.provider.grpc_provider import ProviderServer
 from tests.provider.provider_support import start_server
 from tests.resources.grant_support import Acct
 

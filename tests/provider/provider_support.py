@@ -1,76 +1,29 @@
 """Drive a dynamic provider the way the engine does: the SDK's own provider server
-(`python -m pulumi.dynamic`) over gRPC, with the provider dill-serialized into `__provider`; and
-Pulumi projects on one emulator account, for programs run by the offline runner.
-
-Reuses the offline runner's gRPC client (cortex_provider.offline.provider.ProviderServer).
+(`python -m pulumi.dynamic`) over gRPC (tests/provider/grpc_provider.py), with the provider
+dill-serialized into `__provider`. Whole programs run on the real engine (tests/e2e/programs.py).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml  # type: ignore[import-untyped]
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
-from cortex_provider.offline.project import Project
-from cortex_provider.offline.provider import ProviderServer
-from tests.resources.finetune_support import TRAIN_QUERY, seed
+from tests.provider.grpc_provider import ProviderServer, StackConfig
 
 PK = "__provider"
 
 
 def start_server(tmp_path: Path, emulator: Any, account: str, password: str, logs: list[str]) -> ProviderServer:
     """A provider server configured like `pulumi up` would: cortex:* stack config, password as a secret."""
-    (tmp_path / "Pulumi.yaml").write_text("name: cortex\nruntime: python\n")
-    project = Project(tmp_path, "cortex", tmp_path / "__main__.py", "test", tmp_path / "Pulumi.test.yaml",
-                      config=emulator.stack_config(account, password), secret_keys={"cortex:password"})
-    server = ProviderServer(project, logs.append)
+    stack = StackConfig(tmp_path, emulator.stack_config(account, password), {"cortex:password"})
+    server = ProviderServer(stack, logs.append)
     server.configure()
     return server
-
-
-def write_project(project: Path, emulator: Any, account: str, stack: str, program: str | None = None) -> None:
-    """A Pulumi project named `cortex` (stack configs in stacks/) whose stack `stack` points at one
-    emulator account; `program` becomes its __main__.py."""
-    (project / "stacks").mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text("name: cortex\nruntime: python\nstackConfigDir: stacks\n")
-    config = {"config": emulator.stack_config(account)}
-    (project / "stacks" / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    if program is not None:
-        (project / "__main__.py").write_text(program)
-
-
-def fast_offline_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A passphrase for the runner's local secrets, and provider polling fast enough for the stub engine."""
-    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_INITIAL_S", "0.05")
-    monkeypatch.setenv("CORTEX_PROVIDER_POLL_MAX_S", "0.2")
-
-
-class ModelProject:
-    """Stack `t` of a project whose `program` declares a FineTunedModel from model.json (written by
-    `model()`), on a new emulator account seeded with training data (DB.S.TRAIN)."""
-
-    def __init__(self, root: Path, emulator: Any, program: str) -> None:
-        self.emulator = emulator
-        self.account = emulator.new_account()
-        self.conn = emulator.connect(account=self.account)
-        seed(self.conn)
-        self.dir = root / "proj"
-        write_project(self.dir, emulator, self.account, "t", program)
-        self.lines: list[str] = []
-
-    def model(self, **over: Any) -> None:
-        spec = {"model_name": "TUNED", "database": "DB", "schema_name": "S", "base_model": "mistral-7b",
-                "training_query": TRAIN_QUERY, "options": {"max_epochs": 1}}
-        spec.update(over)
-        (self.dir / "model.json").write_text(json.dumps(spec))
 
 
 class Driver:

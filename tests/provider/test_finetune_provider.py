@@ -14,9 +14,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.rpc import UNKNOWN
 
-from cortex_provider.offline.project import Project
-from cortex_provider.offline.provider import ProviderError, ProviderServer
 from cortex_provider.pulumi.finetuned_model import FineTunedModelProvider
+from tests.provider.grpc_provider import ProviderError, ProviderServer, StackConfig
 from tests.resources.finetune_support import seed, slow, spec
 
 URN = "urn:pulumi:test::cortex::pulumi-python:dynamic:Resource::model"
@@ -29,10 +28,9 @@ class Harness:
         self.account = emulator.new_account()
         self.conn = emulator.connect(account=self.account)
         seed(self.conn)
-        project = Project(tmp, "cortex", tmp / "__main__.py", "test", tmp / "Pulumi.test.yaml",
-                          emulator.stack_config(self.account), {"cortex:password"})
+        stack = StackConfig(tmp, emulator.stack_config(self.account), {"cortex:password"})
         self.lines: list[str] = []
-        self.server = ProviderServer(project, self.lines.append)
+        self.server = ProviderServer(stack, self.lines.append)
         self.server.configure()
 
     def statements(self, needle: str = "") -> list[str]:

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from cortex_provider.offline.provider import ProviderError, ProviderServer
 from cortex_provider.pulumi.grants import (
     CortexUserGrantProvider,
     ModelCreatorGrantProvider,
     ModelUsageGrantProvider,
 )
+from tests.provider.grpc_provider import ProviderError, ProviderServer
 from tests.provider.provider_support import Driver
 from tests.resources.grant_support import Acct
 

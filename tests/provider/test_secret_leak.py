@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from cortex_provider.offline.provider import ProviderError, ProviderServer
 from cortex_provider.pulumi.grants import CortexUserGrantProvider, ModelCreatorGrantProvider
 from cortex_provider.pulumi.training_view import TrainingViewProvider
 from tests.provider.conftest import PASSWORD
+from tests.provider.grpc_provider import ProviderError, ProviderServer
 from tests.provider.provider_support import Driver, start_server
 from tests.resources.grant_support import Acct
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cortex_provider.offline.provider import ProviderError, ProviderServer
 from cortex_provider.pulumi.training_view import TrainingViewProvider
+from tests.provider.grpc_provider import ProviderError, ProviderServer
 from tests.provider.provider_support import Driver
 from tests.resources.grant_support import Acct
 

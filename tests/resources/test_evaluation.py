@@ -1,5 +1,5 @@
 """ModelEvaluation: the metrics (pure), the gate against the emulator (stub engine), and a failing
-gate keeping its dependents from being created (the `distill` stack through the offline runner)."""
+gate keeping its dependents from being created (the `distill` stack on the real Pulumi engine)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from cortex_provider.resources.evaluation import EvaluationCore, EvaluationError
 from cortex_provider.session import Column
 from cortex_provider.sql.rows import Rows
 from cortex_provider.sql.statement import Statement
-from tests.e2e.support import copy_project, load_stack, run_verb, save_stack, seed_demo
+from tests.e2e.engine import EngineProject
+from tests.e2e.support import seed_demo
 from tests.resources.grant_support import Acct
 
 J = '{"condition": "gout", "severity": "mild", "duration_days": 3, "age": 40}'
@@ -186,47 +187,51 @@ def test_check_rejects_bad_input(field: str, value: Any, needle: str) -> None:
     assert [f.property for f in failures] == [field] and needle in failures[0].reason
 
 
-# -- a failing gate keeps its dependents from being created (offline runner, `distill` stack) --------
+# -- a failing gate keeps its dependents from being created (real engine, `distill` stack) ----------
 @pytest.fixture
-def distill_project(tmp_path: Path, emulator: Any) -> Iterator[tuple[Path, str]]:
+def distill_project(tmp_path: Path, emulator: Any) -> Iterator[tuple[EngineProject, str]]:
     account = emulator.new_account()
     seed_demo(emulator.port, rows=30, account=account)  # IDs 0..29, all under the stack's ID < 40
-    project = copy_project(tmp_path / "project", emulator.port)
-    data = load_stack(project, "distill")
+    project = EngineProject(tmp_path / "project", emulator.port, fast_polls=True)
+    data = project.load("distill")
     data["config"]["cortex:account"] = account
-    save_stack(project, data, "distill")
+    project.save(data, "distill")
     yield project, account
 
 
-def _set_threshold(project: Path, value: float) -> None:
-    data = load_stack(project, "distill")
-    data["config"]["cortex:spec"]["evaluations"][0]["threshold"] = value
-    save_stack(project, data, "distill")
+def _set_threshold(project: EngineProject, value: float) -> None:
+    spec = project.spec("distill")
+    spec["evaluations"][0]["threshold"] = value
+    project.set_spec(spec, "distill")
 
 
-def test_failing_gate_blocks_the_usage_grant_until_it_passes(emulator: Any, distill_project: tuple[Path, str]) -> None:
+def test_failing_gate_blocks_the_usage_grant_until_it_passes(emulator: Any,
+                                                             distill_project: tuple[EngineProject, str]) -> None:
     project, account = distill_project
     conn = emulator.connect(account=account)
     grants = "SHOW GRANTS ON MODEL CORTEX_DEMO.MODELS.SUPPORT_STUDENT"
 
     _set_threshold(project, 0.99)
-    failed = run_verb(project, "up", stack="distill")
-    assert not failed.ok and len(failed.errors) == 1
-    assert "evaluation-support-student" in failed.errors[0] and "gate FAILED" in failed.errors[0]
-    assert "< threshold 0.9900" in failed.errors[0]
+    failed = project.run("up", "distill")
+    assert not failed.ok
+    printed = failed.stdout + failed.stderr
+    assert "evaluation-support-student" in printed and "gate FAILED" in printed
+    assert "< threshold 0.9900" in printed
+    assert "error:" in printed
     model_grants = lambda: {(r[1], r[5]) for r in conn.cursor().execute(grants).fetchall()}  # noqa: E731
     assert conn.cursor().execute(grants).description[5][0] == "grantee_name"
     assert model_grants() and ("USAGE", "ANALYST") not in model_grants()  # the model exists, not rolled out
+    assert not any(name.startswith("model-usage-") for _op, name in failed.finished)
 
     _set_threshold(project, 0.05)
-    passed = run_verb(project, "up", stack="distill")
-    assert passed.ok, passed.errors
+    passed = project.run("up", "distill")
+    assert passed.ok, passed.stdout[-3000:]
     assert ("USAGE", "ANALYST") in model_grants()
 
     before = len(emulator.query_log(account))
     conn.cursor().execute("INSERT INTO CORTEX_DEMO.RAW.SUPPORT_NOTES VALUES (35, 'Ana, 30, has mild gout.', '{}')")
-    again = run_verb(project, "up", stack="distill")
-    assert again.ok, again.errors
+    again = project.run("up", "distill")
+    assert again.ok, again.stdout[-3000:]
     sent = [e["statement"] for e in emulator.query_log(account)[before:]]
     teacher = [s for s in sent if "CORTEX.COMPLETE" in s]
     assert len(teacher) == 1 and teacher[0].startswith("INSERT INTO")  # the new prompt only; no re-evaluation

@@ -1,8 +1,9 @@
 """CLI: ``python -m cortex_provider.review comment --stack NAME [--cwd DIR] [--from-json FILE]``.
 
-Prints the preview as a Markdown comment for a pull request. Without ``--from-json`` it runs the
-offline runner's preview (Check and Diff only; nothing is created, the state file is untouched); with
-it, it reads the output of ``pulumi preview --json`` (for users with the Pulumi CLI).
+Prints the preview as a Markdown comment for a pull request. Without ``--from-json`` it runs
+``pulumi preview --json`` on the real engine (cortex_provider.engine: Check and Diff only; nothing is
+created, no state is written); with it, it reads a file of that output (e.g. from a CI job that ran
+``pulumi preview --json`` itself).
 ``--policy-config FILE`` takes the same JSON as ``pulumi preview --policy-pack-config``
 ({"<policy name>": {"<key>": value, "enforcementLevel": ...}}). Exit status: 0, or 1 when the
 preview failed (or, with ``--fail-on-violations``, when a policy is violated), or 2 when the stack's
@@ -18,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cortex_provider.engine import EngineSetupError
 from cortex_provider.errors import SettingsError
-from cortex_provider.review.changes import Preview, from_run_result, load_preview_json
+from cortex_provider.review.changes import Preview, engine_preview, load_preview_json
 from cortex_provider.review.comment import render, violations_for
 from cortex_provider.review.credentials import stack_settings
 
@@ -31,12 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("comment", help="render the preview as a Markdown pull-request comment")
     c.add_argument("-s", "--stack", required=True, help="stack name (stacks/Pulumi.<stack>.yaml)")
     c.add_argument("-C", "--cwd", default=".", help="project directory (holds Pulumi.yaml); default: .")
-    c.add_argument("--state", default=None, help="offline runner state file; default: <cwd>/.pulumi-local/<stack>.json")
     c.add_argument("--from-json", default=None, metavar="FILE",
-                   help="read `pulumi preview --json` output instead of running the offline preview")
+                   help="read `pulumi preview --json` output instead of running the preview")
     c.add_argument("--policy-config", default=None, metavar="FILE", help="policy config JSON (see policy/README.md)")
     c.add_argument("--fail-on-violations", action="store_true", help="exit 1 when a policy is violated")
-    c.add_argument("-v", "--verbose", action="store_true", help="echo the offline preview's lines to stderr")
+    c.add_argument("-v", "--verbose", action="store_true", help="echo the engine's messages to stderr")
     return p
 
 
@@ -54,14 +55,12 @@ def load_policy_config(path: str | None) -> dict[str, dict[str, Any]]:
 def _preview(args: argparse.Namespace) -> Preview:
     if args.from_json:
         return load_preview_json(args.from_json, args.stack)
-    from cortex_provider.offline.api import run_preview
 
     def echo(line: str) -> None:
         if args.verbose:
             print(line, file=sys.stderr)
 
-    result = run_preview(args.cwd, args.stack, state_path=args.state, show_diff=True, printer=echo)
-    return from_run_result(result, args.stack)
+    return engine_preview(args.cwd, args.stack, echo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,9 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SettingsError as exc:
             print(f"review: cannot reach Snowflake: {exc}", file=sys.stderr)
             return 2
-    preview = _preview(args)
+    try:
+        preview = _preview(args)
+    except EngineSetupError as exc:
+        print(f"review: cannot run the preview: {exc}", file=sys.stderr)
+        return 2
     source = (f"from `pulumi preview --json` ({args.from_json})" if args.from_json
-              else "from the offline runner's preview (not the Pulumi engine)")
+              else f"from `pulumi preview --json` on stack {args.stack}")
     sys.stdout.write(render(preview, config, source=source))
     if preview.errors:
         return 1

@@ -1,4 +1,5 @@
-"""A preview as a list of per-resource changes, from the offline runner or `pulumi preview --json`.
+"""A preview as a list of per-resource changes, from `pulumi preview --json` (run on the real engine
+by `engine_preview`, or read from a file).
 
 From `pulumi preview --json` (Pulumi's documented PreviewDigest, pkg/display/json.go) this reads only:
 - `steps[]`: `op`, `urn`, `newState.type`, `newState.inputs`, `oldState.type`, `oldState.inputs`,
@@ -7,19 +8,16 @@ From `pulumi preview --json` (Pulumi's documented PreviewDigest, pkg/display/jso
 A replacement appears there as up to three steps with one URN (`create-replacement`, `replace`,
 `delete-replaced`); they fold into one `replace` change. Same steps carry their inputs in newState.
 
-From the offline runner (RunResult): its steps; for `same` steps, whose Step carries no inputs, the
-inputs are read from the stack's state file (the preview leaves it untouched).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cortex_provider.offline.api import RunResult
 from cortex_provider.review.kinds import Kind, kind_of
 from cortex_provider.review.policies import Planned, stack_of
 
@@ -65,30 +63,6 @@ def _diff_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
-# -- offline runner ---------------------------------------------------------------------------------
-def _state_inputs(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    rows = data.get("resources", []) if isinstance(data, dict) else []
-    return {str(r["urn"]): _strip(r.get("inputs")) for r in rows
-            if isinstance(r, dict) and "urn" in r and not r.get("delete")}
-
-
-def from_run_result(result: RunResult, stack: str) -> Preview:
-    known = _state_inputs(result.state_path)
-    changes: list[Change] = []
-    for step in result.steps:
-        if step.op == "delete-replaced" or not step.custom:
-            continue
-        new = _strip(step.new) if step.op != "same" else known.get(step.urn, {})
-        old = _strip(step.old) if step.op != "delete" else known.get(step.urn, _strip(step.old))
-        changes.append(Change(step.name, step.urn, step.type, step.op, [k for k in step.changed if k != _PROVIDER_KEY],
-                              old, new, step.note))
-    return Preview(stack, changes, list(result.errors))
-
-
 # -- pulumi preview --json --------------------------------------------------------------------------
 def from_preview_json(doc: Mapping[str, Any], stack: str | None = None) -> Preview:
     by_urn: dict[str, Change] = {}
@@ -127,3 +101,35 @@ def from_preview_json(doc: Mapping[str, Any], stack: str | None = None) -> Previ
 
 def load_preview_json(path: str | Path, stack: str | None = None) -> Preview:
     return from_preview_json(json.loads(Path(path).read_text()), stack)
+
+
+def engine_preview(project_dir: str | Path, stack: str, echo: Callable[[str], None] | None = None) -> Preview:
+    """`pulumi preview --json` of `stack` on the real engine (cortex_provider.engine: Check and Diff only;
+    nothing is created, no state is written). What the engine prints on stderr goes to `echo`; a failed
+    preview is a Preview with its errors (the digest's error diagnostics, else the engine's message)."""
+    from pulumi import automation as auto
+
+    from cortex_provider.engine import open_stack
+
+    out: list[str] = []
+    err: list[str] = []
+
+    def on_error(line: str) -> None:
+        err.append(line)
+        if echo is not None:
+            echo(line)
+
+    failure = ""
+    try:
+        open_stack(Path(project_dir), stack).preview(json=True, on_output=out.append, on_error=on_error,
+                                                     color="never")
+    except auto.errors.CommandError as exc:
+        failure = "\n".join(err).strip() or str(exc).strip()
+    try:
+        doc = json.loads("\n".join(out))
+    except ValueError:
+        doc = {}
+    preview = from_preview_json(doc if isinstance(doc, dict) else {}, stack)
+    if failure and not preview.errors:
+        preview.errors.append(failure)
+    return preview

@@ -29,7 +29,7 @@ Kind = Literal["FineTunedModel", "TrainingView", "ModelShare", "ModelReplication
 GRANT_KINDS: tuple[Kind, ...] = ("CortexUserGrant", "ModelCreatorGrant", "ModelUsageGrant")
 
 # Pulumi's "value not known yet" sentinels: the SDK's rpc.UNKNOWN and pulumi_policy's typed ones
-# (pulumi_policy/proxy.py), plus the offline runner's display marker.
+# (pulumi_policy/proxy.py).
 UNKNOWN_SENTINELS = frozenset({
     "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string (also pulumi.runtime.rpc.UNKNOWN)
     "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
@@ -38,7 +38,6 @@ UNKNOWN_SENTINELS = frozenset({
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
     "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
     "e48ece36-62e2-4504-bad9-02848725956a",  # archive
-    "[unknown]",
 })
 
 

@@ -75,8 +75,7 @@ def test_plan_in_the_diff_noop_stays_noop_and_comment(proj: Proj, capsys: Any,
     plans = [(s.op, s.new_inputs.get("training_plan")) for s in change.steps if s.name == "model-tuned"]
     new = next(plan for _op, plan in plans if plan)
     # The real engine re-runs Check for a replacement with no old inputs, so the plan it records reads
-    # action "train", changed [] (the offline runner passed the olds and showed "retrain"); the review
-    # derives "retrain" from the replace step itself, below.
+    # action "train", changed []; the review derives "retrain" from the replace step itself, below.
     assert all(plan is None or (plan["action"], plan["changed"]) == ("train", []) for _op, plan in plans), plans
     assert new["estimated_trained_tokens"] == 2 * tokens and new["epochs"] == 2
     assert str(2 * tokens) in change.stdout  # the retrain's cost, as the reviewer sees it

@@ -55,7 +55,7 @@ def _sql(conn: Any, text: str, params: Any = None) -> list[tuple[Any, ...]]:
 
 
 def _train(conn: Any, model: str, table: str) -> str:
-    return str(_sql(conn, "SELECT SNOWFLAKE.CORTEX.FINETUNE('CREATE', %s, 'llama3.2-1b', %s, '', "
+    return str(_sql(conn, "SELECT SNOWFLAKE.CORTEX.FINETUNE('CREATE', %s, 'llama3.1-8b', %s, '', "
                           f"{OPTIONS})", (model, f"SELECT prompt, completion FROM {table}"))[0][0])
 
 

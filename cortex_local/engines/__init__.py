@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from cortex_local.engines.base import Engine, EngineUnavailable
+
+# OpenMP threads that finish a parallel region early sleep instead of spinning (libgomp reads this
+# when torch loads it, so it is set before any engine imports torch): a spinning pool collapses as
+# soon as another process wants a core (local_model.bound_threads). An explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ENGINE_NAMES = ("stub", "lora")
 

@@ -56,9 +56,13 @@ def gguf_path() -> Path:
 
 
 def bound_threads() -> int:
-    """Leave one core to the server: torch gets cores-1 threads (env CORTEX_LOCAL_TORCH_THREADS wins)."""
+    """torch gets every core (env CORTEX_LOCAL_TORCH_THREADS wins). Safe only with passive OpenMP
+    waits (engines/__init__.py sets OMP_WAIT_POLICY=PASSIVE before torch loads): with libgomp's default
+    spinning, 2 threads on 2 busy cores ran 5x slower than 1 (10 vs 48 tokens/s); passive, they match 1
+    thread under load and use the second core when it is free. The server mostly sleeps while a job
+    trains (a DESCRIBE every few seconds), so reserving it a whole core (cores-1: 1 of 2) halved speed."""
     wanted = os.environ.get(THREADS_ENV)
-    n = int(wanted) if wanted else max(1, (os.cpu_count() or 2) - 1)
+    n = int(wanted) if wanted else max(1, os.cpu_count() or 1)
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n

@@ -134,6 +134,8 @@ class LoraEngine:
             details={
                 "backing_model": self.backing_model(job.base_model), "epochs": cfg.epochs,
                 "steps": stats.steps, "train_seconds": round(stats.seconds, 3),
+                "chat_tokens": sum(len(e.ids) for e in train_ex) * cfg.epochs,
+                "threads": torch.get_num_threads() if self.device.type == "cpu" else None,
                 "load_seconds": round(load_s, 3), "computed_tokens": stats.computed_tokens,
                 "device": self.device.type, "dtype": str(self.dtype).removeprefix("torch."),
                 "learning_rate": cfg.learning_rate, "batch_size": cfg.batch_size,

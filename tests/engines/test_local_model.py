@@ -50,3 +50,19 @@ def test_threads_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         assert lm.bound_threads() == 1 == torch.get_num_threads()
     finally:
         torch.set_num_threads(before)
+
+
+def test_threads_default_to_every_core_with_passive_openmp_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import torch
+
+    import cortex_local.engines  # noqa: F401  (sets the OpenMP wait policy before torch loads)
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv(lm.THREADS_ENV, raising=False)
+    try:
+        assert lm.bound_threads() == (os.cpu_count() or 1) == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE"

@@ -5,7 +5,10 @@ alpha 16, dropout 0.05 on q/k/v/o), same epochs. Each side runs in its own child
 peak RSS is its own. Tokens/s counts the chat-formatted tokens of the data (what an unpacked loop
 really runs), over the training loop's wall time (model loading excluded on both sides).
 
-    python bench/train_throughput.py                  # 200 rows, 1 epoch, CPU (~3 min)
+Both sides run --repeat times, interleaved (B E, E B, B E, ...) so a shared machine's load falls on
+both alike; the figure is the median of the per-pair ratios, with their min and max.
+
+    python bench/train_throughput.py                  # 200 rows, 1 epoch, 3 pairs, CPU (~15 min)
     python bench/train_throughput.py --rows 48        # quicker
     python bench/train_throughput.py --device cuda --rows 2000 --random-init
 """
@@ -173,6 +176,7 @@ def main() -> None:
     ap.add_argument("--warmup", action="store_true", help="untimed warm-up steps first (use on CUDA)")
     ap.add_argument("--random-init", action="store_true", help="SmolLM2-shaped random weights (no GGUF)")
     ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved runs per side (median ratio)")
     ap.add_argument("--data-dir", default=os.environ.get("CORTEX_LOCAL_BENCH_DIR", "/tmp/cortex-bench"))
     ap.add_argument("--only", choices=("engine", "baseline"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -180,39 +184,54 @@ def main() -> None:
         _child(args)
         return
     import platform
+    import statistics
 
-    results: dict[str, dict[str, Any]] = {}
-    for phase in ("baseline", "engine"):
-        if phase == "baseline" and args.skip_baseline:
-            continue
-        cmd = [sys.executable, __file__, "--only", phase, *sys.argv[1:]]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
-        if proc.returncode or not line:
-            sys.exit(f"{phase} failed:\n{proc.stderr[-3000:]}")
-        results[phase] = json.loads(line[-1][7:])
+    # the engine's OpenMP policy (cortex_local/engines/__init__.py) for both sides, before torch loads
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "engine": []}
+    load0 = os.getloadavg()[0]
+    for rep in range(args.repeat):
+        order = ("baseline", "engine") if rep % 2 == 0 else ("engine", "baseline")
+        for phase in order:
+            if phase == "baseline" and args.skip_baseline:
+                continue
+            cmd = [sys.executable, __file__, "--only", phase, *sys.argv[1:]]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+            line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+            if proc.returncode or not line:
+                sys.exit(f"{phase} failed:\n{proc.stderr[-3000:]}")
+            runs[phase].append(dict(json.loads(line[-1][7:]), load=os.getloadavg()[0]))
     print(f"train_throughput: {args.rows} rows x {args.epochs} epoch(s), device={args.device or 'auto'}, "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"{'random-init' if args.random_init else 'SmolLM2-135M-Instruct'}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    for phase, r in results.items():
-        tps = r["real_tokens"] / r["seconds"]
-        line = (f"  {phase:8s}: {tps:9.1f} tokens/s ({r['real_tokens']} tokens in {r['seconds']:.1f} s; "
-                f"billed {r['billed_tokens'] / r['seconds']:.1f}/s), {r['dtype']}, batch {r['batch_size']}, "
-                f"threads {r['threads']}, peak RSS {r['peak_rss_mb']:.0f} MB, "
-                f"final loss {r['final_loss']:.3f}")
-        if r.get("computed_tokens"):
-            line += f", computed tokens {r['computed_tokens']}"
-        if "peak_cuda_mb" in r:
-            mfu = 4 * r["params"] * tps / (PEAK_TFLOPS["cuda"] * 1e12)
-            line += (f", peak GPU mem {r['peak_cuda_mb']:.0f} MB, "
-                     f"MFU {mfu:.2%} (4*N FLOP/token vs 790 TFLOP/s)")
-        print(line)
-    if "baseline" in results:
-        e, b = results["engine"], results["baseline"]
-        ratio = (e["real_tokens"] / e["seconds"]) / (b["real_tokens"] / b["seconds"])
-        print(f"  speedup : {ratio:.2f}x engine over baseline")
+          f"{'random-init' if args.random_init else 'SmolLM2-135M-Instruct'}, {args.repeat} interleaved "
+          f"run(s) per side, OMP_WAIT_POLICY={env['OMP_WAIT_POLICY']}, load average {load0:.1f} at start")
+    for phase in ("baseline", "engine"):
+        for r in runs[phase]:
+            print(_line(phase, r))
+    if runs["baseline"]:
+        ratios = [_tps(e) / _tps(b) for e, b in zip(runs["engine"], runs["baseline"], strict=True)]
+        print(f"  speedup : median {statistics.median(ratios):.2f}x engine over baseline "
+              f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x over {len(ratios)} interleaved pairs: "
+              f"{', '.join(f'{x:.2f}' for x in ratios)})")
 
+
+def _tps(r: dict[str, Any]) -> float:
+    return float(r["real_tokens"]) / float(r["seconds"])
+
+
+def _line(phase: str, r: dict[str, Any]) -> str:
+    tps = _tps(r)
+    line = (f"  {phase:8s}: {tps:9.1f} tokens/s ({r['real_tokens']} tokens in {r['seconds']:.1f} s; "
+            f"billed {r['billed_tokens'] / r['seconds']:.1f}/s), {r['dtype']}, batch {r['batch_size']}, "
+            f"threads {r['threads']}, peak RSS {r['peak_rss_mb']:.0f} MB, "
+            f"final loss {r['final_loss']:.3f}, load {r['load']:.1f}")
+    if r.get("computed_tokens"):
+        line += f", computed tokens {r['computed_tokens']}"
+    if "peak_cuda_mb" in r:
+        mfu = 4 * r["params"] * tps / (PEAK_TFLOPS["cuda"] * 1e12)
+        line += (f", peak GPU mem {r['peak_cuda_mb']:.0f} MB, "
+                 f"MFU {mfu:.2%} (4*N FLOP/token vs 790 TFLOP/s)")
+    return line
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ from cortex_provider.errors import InvalidInput
 from cortex_provider.program.built import Built, slug
 from cortex_provider.program.distill import build_distillations, build_evaluations, gates_for, view_source
 from cortex_provider.program.mounts import build_mounts, export_mounts
+from cortex_provider.program.releases import build_releases, export_releases
 from cortex_provider.program.spec import ModelSpec, StackSpec, TrainingViewSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, ModelUsageGrant
@@ -26,10 +27,13 @@ from cortex_provider.resources.training_view import training_query_for
 
 def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
     """Limits and cost of a view are those of the first model trained on it."""
-    for m in spec.models:
-        if view in (m.training_view, m.validation_view):
-            epochs = m.options.get("max_epochs")
-            return m.base_model, int(epochs) if isinstance(epochs, int | float) else None
+    trained: list[tuple[str | None, str | None, str, dict[str, Any]]]
+    trained = [(m.training_view, m.validation_view, m.base_model, m.options) for m in spec.models]
+    trained += [(r.training_view, r.validation_view, r.base_model, r.options) for r in spec.releases]
+    for training, validation, base_model, options in trained:
+        if view in (training, validation):
+            epochs = options.get("max_epochs")
+            return base_model, int(epochs) if isinstance(epochs, int | float) else None
     return None, None
 
 
@@ -121,6 +125,7 @@ def build(spec: StackSpec) -> Built:
     _build_views(spec, out)
     for m in spec.models:
         out.models[m.name] = _build_model(spec, m, out)
+    build_releases(spec, out)
     _build_distribution(spec, out)
     if spec.consume is not None:
         from cortex_provider.program.consume import build_consume  # it imports `slug` from here
@@ -155,6 +160,7 @@ def export_outputs(out: Built) -> None:
     for name, info in out.consumed.items():
         pulumi.export(f"consumed:{name}", info)
     export_mounts(out.mounts)
+    export_releases(out)
     from cortex_provider.program.distill import export_distill
 
     export_distill(out)

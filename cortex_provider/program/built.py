@@ -33,3 +33,4 @@ class Built:
     distillations: dict[str, Any] = field(default_factory=dict)  # name -> DistillationDataset (distill.py)
     evaluations: dict[str, list[pulumi.Resource]] = field(default_factory=dict)  # model -> its gates
     mounts: dict[str, Any] = field(default_factory=dict)  # database -> SharedModels (mounts.py)
+    releases: dict[str, Any] = field(default_factory=dict)  # name -> ModelRelease (releases.py)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cortex_provider.program.mounts import SharedModelsEntry, unique_databases
+from cortex_provider.program.releases import ReleaseEntry, check_release_refs
 
 # cortex_provider/catalogue.py: llama3.1-8b is the current fine-tunable model; the older five are still
 # accepted (adoption); llama3.2-1b/3b were never fine-tunable.
@@ -155,6 +156,7 @@ class StackSpec(_Strict):
     access: AccessSpec = Field(default_factory=AccessSpec)
     training_views: list[TrainingViewSpec] = Field(default_factory=list)
     models: list[ModelSpec] = Field(default_factory=list)
+    releases: list[ReleaseEntry] = Field(default_factory=list, description="versioned models (releases.py)")
     shares: list[ShareSpec] = Field(default_factory=list)
     replication: list[ReplicationSpec] = Field(default_factory=list)
     consume: ConsumeSpec | None = Field(None, description="models replicated here from another stack")
@@ -190,6 +192,7 @@ class StackSpec(_Strict):
             if unknown:
                 raise ValueError(f"replication[{i}].refresh_on: {unknown} are not declared under models")
         _check_distill_refs(self, views, models)
+        check_release_refs(self)
         if self.consume is not None:
             both = sorted(set(self.consume.cortex_users) & set(self.access.cortex_users))
             if both:

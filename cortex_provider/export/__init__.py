@@ -5,7 +5,8 @@
 
 Read (all read-only): SHOW MODELS; FINETUNE('SHOW') + FINETUNE('DESCRIBE') for each model's job (base
 model, training/validation query, options exactly as submitted, so FineTunedModel adopts the model
-instead of training); SHOW GRANTS OF DATABASE ROLE SNOWFLAKE.CORTEX_USER, ON SCHEMA, ON MODEL; SHOW VIEWS.
+instead of training); SHOW USER FUNCTIONS for release endpoints (their versions become a `releases:`
+entry, export/releases.py); SHOW GRANTS OF DATABASE ROLE SNOWFLAKE.CORTEX_USER, ON SCHEMA, ON MODEL; SHOW VIEWS.
 What cannot be recovered is written as a YAML comment that says so: a model whose job record was purged
 keeps a placeholder training query and is adopted as is (its existence is the truth); views, shares and
 replication groups are listed, not declared (declare them by hand once their bodies are reviewed).
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
+from cortex_provider.export.releases import owner_of, release_endpoints, release_entry
 from cortex_provider.resources.finetune_lookup import find_job
 from cortex_provider.resources.finetuned_model import ALL_STATUSES
 from cortex_provider.session import Session
@@ -44,9 +46,15 @@ def export_spec(session: Session, database: str, schema: str) -> tuple[dict[str,
     cortex_users = [g.grantee_name for g in parse_grants(session.execute(ShowGrants(of_database_role=CORTEX_USER)))
                     if g.granted_to.upper() == "ROLE" and g.grantee_name.upper() not in BUILTIN_ROLES]
     creators = _roles(parse_grants(session.execute(ShowGrants(on=GrantTarget.schema(where)))), "CREATE MODEL")
+    endpoints = release_endpoints(session, where)
+    versions: dict[str, list[int]] = {name: [] for name in endpoints}
     models = []
     for info in parse_models(session.execute(ShowModels(schema=where))):
         qn = info.qualified
+        version = owner_of(endpoints, where, info.name)
+        if version is not None:  # a version of a release: exported under `releases`
+            versions[version[0]].append(version[1])
+            continue
         entry: dict[str, Any] = {"name": Identifier.of(info.name).sql()}
         job = find_job(session, qn, None, None, None, None, ALL_STATUSES)
         if job is None or not job.training_data:
@@ -74,6 +82,12 @@ def export_spec(session: Session, database: str, schema: str) -> tuple[dict[str,
     spec: dict[str, Any] = {"database": where.database.sql(), "schema": where.schema.sql(),
                             "access": {"cortex_users": sorted(set(cortex_users)), "model_creators": creators},
                             "models": models}
+    if endpoints:
+        def roles(model: Any) -> list[str]:
+            return _roles(parse_grants(session.execute(ShowGrants(on=GrantTarget.model(model)))), "USAGE")
+
+        spec["releases"] = [release_entry(session, where, name, rel, versions[name], roles, notes)
+                            for name, rel in sorted(endpoints.items())]
     return spec, notes
 
 

@@ -62,6 +62,15 @@ def resolve_model(service: CortexService, account: str, name: str) -> ModelRef:
     """Base model, or a fully qualified MODEL in `account` (shared models follow their provider)."""
     if is_inference_base(name):
         return ModelRef(name.strip().lower(), None, name.strip().lower())
+    from cortex_local.cortex.shared_functions import unmark
+
+    through_share = unmark(name)  # a shared secure function's body: the model is the provider's
+    if through_share is not None:
+        provider, model = through_share
+        rec = service.server.catalog.model(provider, *split_name(model))
+        if rec is None:
+            raise unknown_model(split_name(model)[-1])
+        return service.model_ref(provider, rec)
     try:
         parts = split_name(name)
     except Exception as exc:

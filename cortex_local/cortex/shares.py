@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from cortex_local.catalog_records import ModelRec, now
 from cortex_local.errors import compilation_error, does_not_exist, sql_error
-from cortex_local.idents import qualified, quote
+from cortex_local.idents import qualified, quote, split_name
 
 if TYPE_CHECKING:
     from cortex_local.server import EmulatorServer
@@ -154,7 +154,9 @@ def sync_import(server: EmulatorServer, consumer: str, local_db: str) -> list[st
         for key, rec in wanted.items():
             acct.models[key] = rec
         catalog.save()
-        return sorted({r.schema for r in wanted.values()})
+        granted_schemas = [split_name(g["name"])[-1] for g in (share or {}).get("grants", [])
+                           if g["granted_on"] == "SCHEMA"]  # e.g. one holding only a shared function
+        return sorted({r.schema for r in wanted.values()} | set(granted_schemas))
 
 
 def sync_consumers(server: EmulatorServer, provider: str, share_name: str) -> None:

@@ -12,7 +12,7 @@ from fakesnow.dialect import parse_one
 from sqlglot import Expr, exp
 
 from cortex_local.catalog_records import ACCOUNTADMIN
-from cortex_local.cortex import usage
+from cortex_local.cortex import shared_functions, usage
 from cortex_local.cortex.call_args import ArgReader, as_text
 from cortex_local.cortex.finetune import create_job
 from cortex_local.cortex.functions import is_inference_base, unknown_model
@@ -133,8 +133,8 @@ def _qualify_calls(ctx: Context, sql: str) -> CursorResult | None:
     def fix(m: re.Match[str]) -> str:
         nonlocal changed
         name = unquote_literal(m[2])
-        if is_inference_base(name):
-            return m[0]
+        if is_inference_base(name) or shared_functions.unmark(name) is not None:
+            return m[0]  # a base model, or a provider's model behind a shared secure function
         target = _qualified_model(ctx, svc, name)
         changed = True
         return m[0][: m.start(2) - m.start(0)] + "'" + target.replace("'", "''") + "'"

@@ -3,7 +3,8 @@ function's body with its parameters bound to `(arg)`, then the statement goes th
 again (so a body calling SNOWFLAKE.CORTEX.COMPLETE gets the Cortex privilege and name pass).
 
 The caller needs USAGE on the function (or to own it); otherwise Snowflake's "Unknown user-defined
-function". Names inside string literals and quoted identifiers are never touched.
+function". A call into a database mounted from a share runs the provider's secure function
+(cortex/shared_functions.py). Names inside string literals and quoted identifiers are never touched.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlglot import Expr
 
+from cortex_local.cortex import shared_functions, shares
 from cortex_local.errors import sql_error
 from cortex_local.handlers.base import Context, CursorResult, Result
 from cortex_local.handlers.functions import functions, visible
@@ -23,8 +25,7 @@ _CALL = re.compile(rf"(?<![\w.$\"])({QNAME})\s*\(")
 MAX_DEPTH = 8
 
 
-def unknown_function(name: str) -> Exception:
-    return sql_error(2141, f"SQL compilation error:\nUnknown user-defined function {name}.", "42601")
+unknown_function = shared_functions.unknown_function
 
 
 def mask(sql: str) -> str:
@@ -95,33 +96,43 @@ def _resolve(ctx: Context, name: str) -> str | None:
         return None
 
 
+def _find(ctx: Context, sql: str, masked: str) -> tuple[re.Match[str], str, dict[str, Any], str] | None:
+    """The first call of a known UDF: (match, key, definition, body to inline). A local function, or one
+    a live share grants through a mounted database (cortex/shared_functions.py)."""
+    store = functions(ctx)
+    for m in _CALL.finditer(masked):
+        text = sql[m.start(1):m.end(1)]
+        key = _resolve(ctx, text)
+        if key is None:
+            continue
+        if key in store:
+            return m, key, store[key], store[key]["body"]
+        shared = shared_functions.lookup(ctx.server, ctx.account, key, explicit="." in text)
+        if shared is not None:
+            return m, key, shared.record, shared_functions.provider_body(ctx.server, shared)
+    return None
+
+
 def expand(ctx: Context, sql: str) -> str | None:
     """The statement with every call of a known UDF inlined; None when it calls none."""
-    store = functions(ctx)
-    if not store:
+    if not functions(ctx) and not shares.imports_of(ctx.server, ctx.account):
         return None
     changed = False
     for _ in range(MAX_DEPTH):
         masked = mask(sql)
-        found = None
-        for m in _CALL.finditer(masked):
-            key = _resolve(ctx, sql[m.start(1):m.end(1)])
-            if key is not None and key in store:
-                found = (m, key)
-                break
+        found = _find(ctx, sql, masked)
         if found is None:
             return sql if changed else None
-        m, key = found
+        m, key, f, body = found
         if not visible(ctx, key):
             raise unknown_function(key)
-        f = store[key]
         open_at = m.end() - 1
         close_at = _close(masked, open_at)
         values = _split_args(sql[open_at + 1:close_at], masked[open_at + 1:close_at])
         params = [a[0] for a in f["arguments"]]
         if len(values) != len(params):
             raise sql_error(1044, f"SQL compilation error:\nInvalid argument types for function '{f['name']}'", "42P13")
-        sql = f"{sql[:m.start(1)]}({_bind(f['body'], params, values)}){sql[close_at + 1:]}"
+        sql = f"{sql[:m.start(1)]}({_bind(body, params, values)}){sql[close_at + 1:]}"
         changed = True
     raise sql_error(1003, "SQL compilation error:\nuser-defined functions nested too deeply", "42000")
 

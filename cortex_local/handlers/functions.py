@@ -15,7 +15,8 @@ Shapes follow Snowflake's documentation:
 
 Emulator simplifications: one signature per name (no overloading; the argument types in DROP/GRANT
 are accepted and not compared); only SQL expressions as bodies; grants name the function without its
-signature (`DB.S.F`). Calls are expanded in place by function_calls.py; the body runs with the
+signature (`DB.S.F`). Grants to shares and calls through a mounted share: cortex/shared_functions.py.
+Calls are expanded in place by function_calls.py; the body runs with the
 caller's privileges (Snowflake uses the owner's for objects the body references), so callers also need
 USAGE on a model the body calls.
 """
@@ -28,6 +29,7 @@ from typing import Any
 from sqlglot import Expr
 
 from cortex_local.catalog_records import GrantRec, now
+from cortex_local.cortex import shared_functions
 from cortex_local.errors import already_exists, compilation_error, does_not_exist, insufficient_privileges
 from cortex_local.handlers.base import FIXED, TIMESTAMP, Context, Result
 from cortex_local.handlers.common import SHOW_TAIL, SUCCESS, already_dropped, dropped, match, owns, show_filter
@@ -112,7 +114,7 @@ def _create(ctx: Context, m: re.Match[str]) -> Result:
         acct = ctx.catalog.account(ctx.account)
         if old is not None and not m["copy"]:  # OR REPLACE without COPY GRANTS: a new object, no grants
             acct.grants = [g for g in acct.grants if not (g.granted_on == "FUNCTION" and g.name == key)]
-            acct.extra.setdefault("function_shares", {}).pop(key, None)
+            shared_functions.forget_function(ctx.server, ctx.account, key)
         if old is not None and m["copy"]:
             record["owner"] = old["owner"]
         store[key] = record  # one assignment: callers see the old body or the new one
@@ -134,7 +136,7 @@ def _drop(ctx: Context, name: str, if_exists: bool) -> Result:
         del store[key]
         acct = ctx.catalog.account(ctx.account)
         acct.grants = [g for g in acct.grants if not (g.granted_on == "FUNCTION" and g.name == key)]
-        acct.extra.setdefault("function_shares", {}).pop(key, None)
+        shared_functions.forget_function(ctx.server, ctx.account, key)
         ctx.catalog.save()
     return Result.status(dropped(obj))
 
@@ -184,13 +186,11 @@ def _grant(ctx: Context, grant: bool, privs: str, name: str, grantee_type: str, 
 
 
 def _share_grant(ctx: Context, grant: bool, key: str, f: dict[str, Any], share: str) -> Result:
-    """GRANT USAGE ON FUNCTION ... TO SHARE: only secure functions may be shared (Snowflake's rule);
-    recorded as extra['function_shares'][function] = [share, ...]."""
-    if grant and not f["secure"]:
-        raise compilation_error(f"Non-secure function {key} cannot be granted to a share. Use a secure function.")
-    shares: dict[str, list[str]] = ctx.catalog.account(ctx.account).extra.setdefault("function_shares", {})
-    names = set(shares.get(key, []))
-    names = names | {share} if grant else names - {share}
-    shares[key] = sorted(names)
+    """GRANT USAGE ON FUNCTION ... TO SHARE: a secure function of the share's database, recorded among
+    the share's grants (cortex_local.cortex.shared_functions)."""
+    from cortex_local.handlers.shares import owned_share
+
+    record = owned_share(ctx, share)
+    shared_functions.grant_to_share(ctx.server, ctx.account, record, key, f, ctx.role, grant)
     ctx.catalog.save()
     return Result.status(SUCCESS)

@@ -78,4 +78,6 @@ def test_usage_grant_and_copy_grants(emulator):
     run(admin, "CREATE FUNCTION DB.S.PLAIN(p VARCHAR) RETURNS VARCHAR AS 'UPPER(p)'")
     assert run(admin, "SELECT DB.S.PLAIN('abc')")[0][0] == "ABC"
     fails(admin, "GRANT USAGE ON FUNCTION DB.S.PLAIN(VARCHAR) TO SHARE SH", 1003, "Non-secure function")
+    fails(admin, "GRANT USAGE ON FUNCTION DB.S.EP(VARCHAR) TO SHARE SH", 1003, "USAGE ON DATABASE DB")
+    run(admin, "GRANT USAGE ON DATABASE DB TO SHARE SH")
     status(admin, "GRANT USAGE ON FUNCTION DB.S.EP(VARCHAR) TO SHARE SH")

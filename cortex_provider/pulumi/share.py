@@ -68,10 +68,12 @@ class ModelShareProvider(CoreProvider):
 
 
 class ModelShare(Resource, module="cortex", name="ModelShare"):
-    """A share of fine-tuned models (USAGE on database, schema, models) to consumer accounts.
+    """A share of fine-tuned models (USAGE on database, schema, models) to consumer accounts; `functions`
+    adds secure functions of the schema (a ModelRelease's `endpoint`), which a consumer calls through its
+    mounted database.
 
-    Its id is the share name. Outputs: the normalised inputs (name, database, schema, models as
-    names in the schema, consumer_accounts sorted), owner_account (ORG.ACCOUNT) and share_ref
+    Its id is the share name. Outputs: the normalised inputs (name, database, schema, models and
+    functions as names in the schema, consumer_accounts sorted), owner_account (ORG.ACCOUNT) and share_ref
     (ORG.ACCOUNT.SHARE: what a consumer writes in CREATE DATABASE x FROM SHARE <share_ref>).
     """
 
@@ -80,6 +82,7 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
     database: pulumi.Output[str]
     schema: pulumi.Output[str]
     models: pulumi.Output[list[str]]
+    functions: pulumi.Output[list[str]]
     consumer_accounts: pulumi.Output[list[str]]
 
     def __init__(
@@ -91,6 +94,7 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
         schema: pulumi.Input[str],
         models: pulumi.Input[Sequence[pulumi.Input[str]]],
         consumer_accounts: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
+        functions: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {key: None for key in OUTPUTS}
@@ -99,6 +103,7 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
             database=database,
             schema=schema,
             models=models,
+            functions=list(functions) if isinstance(functions, tuple) else functions,
             consumer_accounts=list(consumer_accounts)
             if isinstance(consumer_accounts, tuple)
             else consumer_accounts,

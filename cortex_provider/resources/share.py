@@ -1,7 +1,11 @@
 """ModelShare: a Snowflake share that hands fine-tuned models of one schema to consumer accounts.
 
-Create/update converge the live share on the spec: USAGE on the database, the schema and each
-model granted to the share (stale grants revoked), consumer accounts added/removed in place. Only
+Create/update converge the live share on the spec: USAGE on the database, the schema, each
+model and each function granted to the share (stale grants revoked), consumer accounts added/removed
+in place. `functions` are SECURE functions of the schema, e.g. a ModelRelease's endpoint: Snowflake
+shares functions only when they are secure, and the endpoint is one (sql/endpoint.py); the consumer
+calls `<mounted db>.<schema>.<NAME>(prompt)` and it runs the provider's serving version, which need not
+be shared itself. Only
 `name` forces a replace. Read reports what SHOW SHARES / SHOW GRANTS TO SHARE say, so accounts or
 grants changed by hand surface as a diff and the next `up` repairs them. Delete drops the share,
 never the database or the models.
@@ -18,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from cortex_provider.errors import InvalidIdentifier
 from cortex_provider.resources.base import Applied, ResourceCore
 from cortex_provider.session import Session
+from cortex_provider.sql.endpoint import GrantEndpointUsage
 from cortex_provider.sql.grants import (
     Grantee,
     GrantPrivilege,
@@ -32,6 +37,7 @@ from cortex_provider.sql.parse_show import ShareInfo, canonical_name, parse_gran
 from cortex_provider.sql.sharing import AlterShareAccounts, CreateShare, DropShare, ShowShares
 
 _ORDER = (ObjectType.DATABASE, ObjectType.SCHEMA, ObjectType.MODEL)
+FUNCTION = "FUNCTION"  # SHOW GRANTS' granted_on for a function (an endpoint)
 
 
 def ident(text: str, field: str) -> str:
@@ -74,6 +80,7 @@ class ShareSpec(BaseModel):
     database: str
     schema_: str = Field(alias="schema")
     models: list[str] = Field(default_factory=list)
+    functions: list[str] = Field(default_factory=list)
     consumer_accounts: list[str] = Field(default_factory=list)
 
     @field_validator("name", "database")
@@ -97,23 +104,23 @@ class ShareSpec(BaseModel):
             raise ValueError(f"{schema.sql()} is not in database {db.sql()}; give the schema name only")
         return schema.schema.sql()
 
-    @field_validator("models")
+    @field_validator("models", "functions")
     @classmethod
-    def _models(cls, v: list[str], info: ValidationInfo) -> list[str]:
+    def _in_schema(cls, v: list[str], info: ValidationInfo) -> list[str]:
         if "database" not in info.data or "schema_" not in info.data:
             return v
         db = Identifier.parse(info.data["database"])
         schema = SchemaName(db, Identifier.parse(info.data["schema_"]))
-        models = []
+        field, names = info.field_name or "models", []
         for i, text in enumerate(v):
-            q = QualifiedName.parse(text, f"models[{i}]").resolve(schema)
+            q = QualifiedName.parse(text, f"{field}[{i}]").resolve(schema)
             if q.schema_name != schema:
                 raise ValueError(
-                    f"models[{i}]: {q.sql()} is not in {schema.sql()}; one ModelShare shares the models "
+                    f"{field}[{i}]: {q.sql()} is not in {schema.sql()}; one ModelShare shares the {field} "
                     "of one schema (declare another ModelShare for other schemas)"
                 )
-            models.append(q.name.sql())
-        return sorted_unique(models)
+            names.append(q.name.sql())
+        return sorted_unique(names)
 
     @property
     def identifier(self) -> Identifier:
@@ -126,14 +133,28 @@ class ShareSpec(BaseModel):
         models = [QualifiedName(Identifier.parse(m), schema.schema, db) for m in self.models]
         return [GrantTarget.database(db), GrantTarget.schema(schema), *map(GrantTarget.model, models)]
 
+    def function_names(self) -> list[QualifiedName]:
+        db = Identifier.parse(self.database)
+        return [QualifiedName(Identifier.parse(f), Identifier.parse(self.schema_), db) for f in self.functions]
+
 
 @dataclass(frozen=True)
 class LiveShare:
     info: ShareInfo
     grants: set[tuple[ObjectType, str]]  # (granted_on, canonical name) of USAGE grants
+    functions: set[str]  # canonical names of the functions granted USAGE (signatures dropped)
 
     def names(self, kind: ObjectType) -> list[str]:
         return sorted(n for k, n in self.grants if k is kind)
+
+
+def function_name(printed: str) -> str:
+    """SHOW GRANTS names a function with its signature (`DB.S."EP(PROMPT VARCHAR):VARCHAR(16777216)"`);
+    the name without it, canonical (`DB.S.EP`)."""
+    base = printed.split("(", 1)[0]
+    if base.count('"') % 2:
+        base += '"'
+    return canonical_name(base)
 
 
 def find_share(session: Session, name: Identifier) -> LiveShare | None:
@@ -141,11 +162,13 @@ def find_share(session: Session, name: Identifier) -> LiveShare | None:
     info = next((s for s in infos if s.kind == "OUTBOUND" and s.name.strip('"') == name.name), None)
     if info is None:
         return None
-    grants = set()
+    grants, functions = set(), set()
     for g in parse_grants(session.execute(ShowGrants(to_share=name))):
         if g.privilege.upper() == "USAGE" and g.granted_on.upper() in {t.value for t in _ORDER}:
             grants.add((ObjectType(g.granted_on.upper()), canonical_name(g.name)))
-    return LiveShare(info, grants)
+        elif g.privilege.upper() == "USAGE" and g.granted_on.upper() == FUNCTION:
+            functions.add(function_name(g.name))
+    return LiveShare(info, grants, functions)
 
 
 def _target(kind: ObjectType, name: str) -> GrantTarget:
@@ -179,12 +202,18 @@ class ShareCore(ResourceCore[ShareSpec]):
             raise RuntimeError(f"share {name.sql()} vanished while it was being configured; run up again")
         wanted = spec.targets()
         keys = {(t.object_type, t.name.sql()) for t in wanted}
+        functions = {f.sql(): f for f in spec.function_names()}
+        for stale in sorted(live.functions - set(functions)):  # functions first: they sit in the schema
+            session.execute(GrantEndpointUsage(QualifiedName.parse(stale), name, to_share=True, revoke=True))
         for kind in reversed(_ORDER):  # models, then schemas, then the database
             for _, stale in sorted(k for k in live.grants - keys if k[0] is kind):
                 session.execute(RevokePrivilege(Privilege.USAGE, _target(kind, stale), Grantee.share(name)))
         for t in wanted:
             if (t.object_type, t.name.sql()) not in live.grants:
                 session.execute(GrantPrivilege(Privilege.USAGE, t, Grantee.share(name)))
+        for key, fn in sorted(functions.items()):
+            if key not in live.functions:
+                session.execute(GrantEndpointUsage(fn, name, to_share=True))
         extra = [a for a in live.info.to if not any(same_account(a, w) for w in spec.consumer_accounts)]
         missing = [w for w in spec.consumer_accounts if not any(same_account(a, w) for a in live.info.to)]
         if extra:
@@ -218,17 +247,21 @@ def live_fields(live: LiveShare, name: Identifier, props: Mapping[str, Any]) -> 
     schema: str | None = None  # one schema grant inside the database, else a drift to repair
     if len(schemas) == 1 and database is not None and schemas[0].database.sql() == database:
         schema = schemas[0].schema.sql()
-    models = []
-    for m in live.names(ObjectType.MODEL):
-        q = QualifiedName.parse(m)
-        in_place = (
-            database is not None and schema is not None and q.schema_name.sql() == f"{database}.{schema}"
-        )
-        models.append(q.name.sql() if in_place else q.sql())
+
+    def in_place(names: Iterable[str]) -> list[str]:
+        """Names inside the shared schema as the spec writes them (bare), others fully qualified."""
+        out = []
+        for n in names:
+            q = QualifiedName.parse(n)
+            here = database is not None and schema is not None and q.schema_name.sql() == f"{database}.{schema}"
+            out.append(q.name.sql() if here else q.sql())
+        return sorted_unique(out)
+
     return {
         "name": name.sql(),
         "database": database,
         "schema": schema,
-        "models": sorted_unique(models),
+        "models": in_place(live.names(ObjectType.MODEL)),
+        "functions": in_place(live.functions),
         "consumer_accounts": as_written(live.info.to, props.get("consumer_accounts") or []),
     }

@@ -1,7 +1,8 @@
 """Turn a validated StackSpec into resources, wired so one `pulumi up` from empty runs in order.
 
 Order: access grants -> training views -> fine-tuned models (depend on grants and views) ->
-usage grants on each model -> shares and replication of the models (depend on the models).
+usage grants on each model -> shares and replication of the models (depend on the models; a share's
+`releases` put the release endpoints in it, after the releases).
 A region stack's `consume` section (models another stack replicates here) is built by consume.py.
 """
 
@@ -101,10 +102,12 @@ def _build_distribution(spec: StackSpec, out: Built) -> None:
     """Shares (same region) and replication (other regions) of the trained models (after their gates)."""
     for s in spec.shares:
         models = [out.models[m] for m in s.models]
+        releases = [out.releases[r] for r in s.releases]  # granted once the endpoint exists (and passed its gate)
         out.shares[s.name] = ModelShare(
             f"share-{slug(s.name)}", name=s.name, database=spec.database, schema=spec.schema_,
             models=[m.model for m in models], consumer_accounts=s.consumer_accounts,
-            opts=pulumi.ResourceOptions(depends_on=[*models, *gates_for(out, s.models)]),
+            functions=[r.endpoint for r in releases],
+            opts=pulumi.ResourceOptions(depends_on=[*models, *releases, *gates_for(out, s.models)]),
         )
     for r in spec.replication:
         names = r.refresh_on if r.refresh_on is not None else list(out.models)

@@ -82,7 +82,14 @@ class ModelSpec(_Strict):
 
 class ShareSpec(_Strict):
     name: str
-    models: list[str] = Field(description="names under `models` (shared from the stack's database/schema)")
+    models: list[str] = Field(
+        default_factory=list, description="names under `models` (shared from the stack's database/schema)"
+    )
+    releases: list[str] = Field(
+        default_factory=list,
+        description="names under `releases`: their endpoint (a secure function) is shared, so a consumer calls "
+        "<mounted database>.<schema>.<NAME>(prompt) and gets the serving version (the versions stay unshared)",
+    )
     consumer_accounts: list[str] = Field(default_factory=list, description="ORG.ACCOUNT or ACCOUNT")
 
 
@@ -187,6 +194,11 @@ class StackSpec(_Strict):
             unknown = [m for m in s.models if m not in models]
             if unknown:
                 raise ValueError(f"shares[{i}].models: {unknown} are not declared under models")
+            releases = {r.name for r in self.releases}
+            unknown = [r for r in s.releases if r not in releases]
+            if unknown:
+                raise ValueError(f"shares[{i}].releases: {unknown} are not declared under releases "
+                                 f"(known: {', '.join(sorted(releases)) or 'none'}); add the release or fix the name")
         for i, r in enumerate(self.replication):
             unknown = [m for m in (r.refresh_on or []) if m not in models]
             if unknown:

@@ -12,6 +12,7 @@
 
 The database and schema are the stack's. Registered after the access grants and the training views.
 Output `release:<NAME>` = {endpoint, serving_version, serving_model, latest, versions}.
+A share's `releases: [NAME]` (spec.ShareSpec) puts the endpoint, a secure function, in the share.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def test_check_normalises_and_names_bad_fields() -> None:
     checked = CORE.check({}, {"name": "s", "database": "db", "schema": "db.s", "models": ["db.s.m2", "m1", "M1"],
                               "consumer_accounts": ["localorg.b", "LOCALORG.A"]})
     assert checked.failures == []
-    assert checked.inputs == {"name": "S", "database": "DB", "schema": "S", "models": ["M1", "M2"],
+    assert checked.inputs == {"name": "S", "database": "DB", "schema": "S", "models": ["M1", "M2"], "functions": [],
                               "consumer_accounts": ["LOCALORG.A", "LOCALORG.B"]}
     bad = CORE.check({}, {"name": "s", "database": "db", "schema": "s", "models": ["OTHER.X.M"],
                           "consumer_accounts": ["not an account"]})

@@ -19,6 +19,9 @@ PORT=${CORTEX_LOCAL_PORT:-18765}
 ENGINE=${CORTEX_LOCAL_ENGINE:-lora}
 # The emulator's admin password. Local only: with a real account, set cortex:password as a secret instead.
 export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}
+# The local job takes minutes, not hours: poll it at most every 10 s (the provider's default backs off to
+# 60 s, which could notice the end of the demo's training up to a minute late).
+export CORTEX_PROVIDER_POLL_MAX_S=${CORTEX_PROVIDER_POLL_MAX_S:-10}
 
 if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
   python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE"

@@ -17,7 +17,13 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "bootstrap: creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
-pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+# Packages are installed by uv (from PyPI, into this venv): it links them from its per-machine cache
+# (~/.cache/uv), so a new clone's venv -- torch and its CUDA libraries included, ~5 GB -- is ready in
+# seconds on a warm machine, where pip unpacked it anew each time (minutes).
+if [[ ! -x .venv/bin/uv ]]; then .venv/bin/python -m pip --disable-pip-version-check -q install "uv>=0.9,<1"; fi
+links=()
+for dir in ${PIP_FIND_LINKS:-}; do if [[ -d $dir ]]; then links+=(--find-links "$dir"); fi; done
+pip() { local verb=$1; shift; .venv/bin/uv pip "$verb" --quiet --python .venv/bin/python "${links[@]}" "$@"; }
 
 link_pulumi() {  # the CLI found or built by scripts/pulumi-cli.sh, linked into .venv/bin
   local bin tool
@@ -33,18 +39,16 @@ stamp=.venv/.cortex-bootstrap-$digest-$want_local
 # a --local setup also satisfies a plain one
 if [[ -f $stamp || ( $want_local == 0 && -f .venv/.cortex-bootstrap-$digest-1 ) ]]; then link_pulumi; exit 0; fi
 
-# pip 23 (Python 3.11's bundled one) fails to resolve torch 2.13's CUDA dependency tree.
-pip install --upgrade "pip>=25"
 echo "bootstrap: installing provider, emulator and dev tools"
-# Its own resolve: it pins packaging<26, pulumi 3.272 needs >=26 (pip then warns; see pyproject.toml).
+# Its own resolve: it pins packaging<26, pulumi 3.272 needs >=26 (see pyproject.toml).
 pip install "snowflake-ml-python==2.6.0"
 pip install -e ".[emulator,dev]"
 
 if [[ $want_local == 1 ]]; then
   if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
-    # Always pinned: pip takes a CPU wheel of 2.13.0 where one lies in PIP_FIND_LINKS (e.g. /opt/wheels;
-    # 2.13.0+cpu sorts above 2.13.0), otherwise PyPI's Linux build, which brings ~2.6 GB of CUDA
-    # libraries (about 2-3 minutes here) and runs on the CPU all the same.
+    # Always pinned: a CPU wheel of 2.13.0 where one lies in PIP_FIND_LINKS (e.g. /opt/wheels; 2.13.0+cpu
+    # sorts above 2.13.0), otherwise PyPI's Linux build, which brings ~2.6 GB of CUDA libraries (a
+    # minute to download here, once per machine) and runs on the CPU all the same.
     echo "bootstrap: installing torch 2.13.0 (a CPU wheel from PIP_FIND_LINKS if there, else PyPI's build)"
     pip install "torch==2.13.0"
   fi

@@ -242,7 +242,6 @@ def test_share_and_replication_builders(emulator: Any, sess: Session) -> None:
     consumer.close()
 
 
-@pytest.mark.xfail(strict=True, reason="emulator lacks SHOW DATABASES IN REPLICATION GROUP")
 def test_show_databases_in_replication_group(emulator: Any, sess: Session) -> None:
     sess.execute(sh.CreateReplicationGroup(I("rg2"), (DB,), (AccountName.parse(emulator.new_account()),)))
     assert ps.parse_database_names(sess.execute(sh.ShowDatabasesInReplicationGroup(I("rg2")))) == [

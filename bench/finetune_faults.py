@@ -72,6 +72,7 @@ def run_scenario(emulator: Emulator, root: Path, sc: Scenario, target: str) -> O
     first = proj.run("up")
     killer.stop()
     killer.join(2)
+    killer.reap()
     converged, reruns = (True, 0) if first.ok else converge(proj, proj.stack_name)
     wait_jobs_done(emulator, account)
     have = models_in(emulator, account)

@@ -8,6 +8,7 @@ Used by tests/e2e/test_faults_engine.py and bench/finetune_faults.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -61,6 +62,7 @@ class Killer(threading.Thread):
         self.log, self.account, self.trigger, self.target = log, account, trigger, target
         self.fired_after: str | None = None
         self.seen: list[str] = []
+        self.orphans: list[int] = []  # provider processes of a killed CLI: they do not exit by themselves
         self._halt = threading.Event()
         self._offset = log.stat().st_size if log.exists() else 0
 
@@ -77,6 +79,7 @@ class Killer(threading.Thread):
                     if str(entry.get("account", "")).upper() == self.account:
                         self.seen.append(str(entry["statement"]))
                 if self.seen and self.trigger(self.seen):
+                    self.orphans = victims("provider") if self.target == "pulumi" else []
                     pids = victims(self.target)
                     for pid in pids:
                         os.kill(pid, signal.SIGKILL)
@@ -87,6 +90,12 @@ class Killer(threading.Thread):
 
     def stop(self) -> None:
         self._halt.set()
+
+    def reap(self) -> None:
+        """SIGKILL what the killed CLI left running (its plugin processes), as closing the terminal would."""
+        for pid in self.orphans:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def after(needle: str, then: str | None = None, then_count: int = 1) -> Trigger:

@@ -46,6 +46,7 @@ def test_kill_after_create_never_pays_twice(emu: Emulator, tmp_path: Path, targe
     first = proj.run("up")
     killer.stop()
     killer.join(2)
+    killer.reap()
     assert killer.fired_after is not None, "the kill did not fire"
     # (whether the kill lands before or after the engine recorded the create is a race; both must converge)
     converged, _ = converge(proj, proj.stack_name) if not first.ok else (True, 0)

@@ -7,6 +7,7 @@ text the CLI printed. Nothing here decides a plan or touches state: the engine d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,8 @@ def open_stack(project_dir: Path | str, stack: str, *, env: Mapping[str, str] | 
     project_dir = Path(project_dir).resolve()
     binary = find_pulumi()
     pulumi_version(binary)
-    env_vars = {**engine_env(project_dir, binary, {**(env or {})} or None), **(env or {})}
+    # the caller's variables win; defaults (backend, passphrase, PATH) are decided over both
+    env_vars = {**engine_env(project_dir, binary, {**os.environ, **(env or {})}), **(env or {})}
     root = str(binary.parent.parent) if binary.parent.name == "bin" else None
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(project_dir),

@@ -159,6 +159,7 @@ def test_grant_all_and_ownership_transfer(admin):
         "CREATE TABLE",
         "CREATE VIEW",
         "CREATE MODEL",
+        "CREATE FUNCTION",  # the release endpoint is a SQL function
         "MODIFY",
         "MONITOR",
     }

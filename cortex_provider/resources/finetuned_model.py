@@ -228,6 +228,8 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
                                  data_fingerprint=None, adopted="import")
         if exists:
             out["status"] = FinetuneStatus.SUCCESS.value
+        if not isinstance(opts, dict):  # DESCRIBE need not carry `options`: unknown, so diff never
+            out.pop("options", None)    # turns a declared max_epochs into a retrain after an import
         return Applied(id_, out)
 
     # -- delete -------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def test_create_waits_for_success_and_reports_outputs(emulator):
     assert out["estimated_trained_tokens"] == out["trained_tokens"]
     assert out["training_rows"] == 3
     assert out["data_fingerprint"].startswith("rows=3;")
-    assert "emulator" in out["local_engine"]
+    assert out["local_engine"] is None  # DESCRIBE carries only Snowflake's keys (the engine is not one)
     assert out["validation_loss"] is None and out["finished_on"] >= out["created_on"]
     assert out["base_model"] == "mistral-7b" and out["retain_on_delete"] is True
     assert env.creates_in_log() == 1
@@ -127,20 +127,21 @@ def test_model_dropped_by_hand_is_drift_that_plans_a_retrain(emulator):
 def test_job_error_surfaces_cortex_text_and_creates_nothing(emulator):
     env = make_env(emulator)
     env.sql("CREATE TABLE DB.S.VALID (prompt VARCHAR, completion VARCHAR)")
-    env.sql("INSERT INTO DB.S.VALID VALUES (%s, 'x')", ("word " * 6000,))  # over llama3-8b's 6k prompt share
+    env.sql("INSERT INTO DB.S.VALID VALUES ('p', NULL)")  # passes the pre-flight, fails inside the job
     with pytest.raises(JobFailed) as err:
         env.core.create(env.session, env.core.parse(spec(
             base_model="llama3-8b", validation_query="SELECT prompt, completion FROM DB.S.VALID")))
-    assert "ended ERROR" in str(err.value) and "Row 1 of the validation data" in str(err.value)
+    assert "ended ERROR" in str(err.value) and "NULL prompt or completion" in str(err.value)
     assert env.models() == []
 
 
-def test_preflight_hard_limit_fails_before_any_finetune(emulator):
+def test_over_long_rows_are_truncated_not_refused(emulator):
+    # Snowflake truncates pairs longer than the base model's split (2026 docs): a warning, not a refusal
     env = make_env(emulator)
-    env.sql("INSERT INTO DB.S.TRAIN VALUES (%s, 'x')", ("word " * 6000,))
-    with pytest.raises(ValueError, match="training_query"):
-        env.core.create(env.session, env.core.parse(spec(base_model="llama3-8b")))
-    assert env.creates_in_log() == 0 and "FINETUNE CREATE" not in env.kinds()
+    env.sql("INSERT INTO DB.S.TRAIN VALUES (%s, 'x')", ("word " * 6000,))  # over llama3-8b's 6k prompt share
+    applied = env.core.create(env.session, env.core.parse(spec(base_model="llama3-8b")))
+    assert applied.outputs["status"] == "SUCCESS" and env.creates_in_log() == 1
+    assert any("truncated" in w for w in env.warnings + env.logs)
 
 
 def test_timeout_leaves_the_job_running_and_the_next_create_adopts_it(emulator):
@@ -264,7 +265,10 @@ def test_import_rebuilds_the_spec_from_the_job(emulator):
     assert imported is not None
     assert imported.outputs["base_model"] == "mistral-7b"
     assert imported.outputs["training_query"] == TRAIN_QUERY
-    assert imported.outputs["options"]["max_epochs"] == 2
+    # DESCRIBE carries no `options` (Snowflake's documented keys; the emulator adds them only with
+    # --describe-options), so an import cannot recover max_epochs ...
+    assert "options" not in imported.outputs
+    # ... and a declaration that states it must not turn the import into a paid retrain
     assert not env.core.diff("DB.S.TUNED", imported.outputs, spec()).replaces
     assert env.core.read(env.session, "DB.S.NOPE", {}) is None
 

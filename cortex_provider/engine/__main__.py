@@ -10,13 +10,11 @@ up/refresh/destroy need --yes when not interactive. Exit status: 0 ok, 1 the eng
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cortex_provider.engine.cli import EngineSetupError, engine_env, find_pulumi
+from cortex_provider.engine.cli import EngineSetupError, run_pulumi
 from cortex_provider.engine.verbs import VERBS, open_stack, run_verb
 
 
@@ -43,9 +41,7 @@ def _confirm(verb: str) -> bool:
 
 
 def _passthrough(args: Sequence[str]) -> int:
-    binary = find_pulumi()
-    env = {**os.environ, **engine_env(Path.cwd(), binary)}
-    return subprocess.run([str(binary), *args], env=env, check=False).returncode
+    return run_pulumi(Path.cwd(), args, check=False).returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,8 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 PULUMI_VERSION = "3.274.1"  # tested with the pulumi==3.272.0 Python SDK (pyproject.toml)
 DEFAULT_PASSPHRASE = "cortex-local-dev"  # guards the local demo's secrets only; set your own
@@ -69,3 +70,20 @@ def engine_env(project_dir: Path, binary: Path, base: Mapping[str, str] | None =
     if not base.get("PULUMI_CONFIG_PASSPHRASE") and not base.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
         env["PULUMI_CONFIG_PASSPHRASE"] = DEFAULT_PASSPHRASE
     return env
+
+
+def engine_vars(project_dir: Path, binary: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What every engine call of `project_dir` adds to the process environment: the engine's defaults
+    decided over the process environment and `env` together, then `env` itself (the caller wins)."""
+    env = dict(env or {})
+    return {**engine_env(project_dir, binary, {**os.environ, **env}), **env}
+
+
+def run_pulumi(project_dir: Path, args: Sequence[str], env: Mapping[str, str] | None = None,
+               **run: Any) -> subprocess.CompletedProcess[str]:
+    """Any `pulumi` command (stack export/import, config set --secret, cancel, import) in `project_dir`
+    with the same environment as the verbs."""
+    binary = find_pulumi()
+    full = {**os.environ, **engine_vars(project_dir, binary, env)}
+    return subprocess.run([str(binary), *args], cwd=project_dir, env=full, text=True, **run)
+

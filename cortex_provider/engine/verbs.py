@@ -7,7 +7,6 @@ text the CLI printed. Nothing here decides a plan or touches state: the engine d
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from pulumi import automation as auto
 
-from cortex_provider.engine.cli import engine_env, find_pulumi, pulumi_version
+from cortex_provider.engine.cli import engine_vars, find_pulumi, pulumi_version
 
 Printer = Callable[[str], None]
 VERBS = ("up", "preview", "refresh", "destroy")
@@ -79,8 +78,7 @@ def open_stack(project_dir: Path | str, stack: str, *, env: Mapping[str, str] | 
     project_dir = Path(project_dir).resolve()
     binary = find_pulumi()
     pulumi_version(binary)
-    # the caller's variables win; defaults (backend, passphrase, PATH) are decided over both
-    env_vars = {**engine_env(project_dir, binary, {**os.environ, **(env or {})}), **(env or {})}
+    env_vars = engine_vars(project_dir, binary, env)
     root = str(binary.parent.parent) if binary.parent.name == "bin" else None
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(project_dir),

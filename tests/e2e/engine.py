@@ -10,7 +10,6 @@ other CLI command (stack export/import, config set --secret, cancel, import) in 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,8 +18,8 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from pulumi import automation as auto
 
-from cortex_provider.engine import VerbResult, find_pulumi, open_stack, run_verb
-from cortex_provider.engine.cli import engine_env
+from cortex_provider.engine import VerbResult, open_stack, run_verb
+from cortex_provider.engine.cli import run_pulumi
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "e2e-passphrase"
@@ -84,11 +83,8 @@ class EngineProject:
         return run_verb(self.stack(stack), verb, printer=printer, **kwargs)
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """Any `pulumi` command in the project copy, with the harness's environment."""
-        binary = find_pulumi()
-        env = {**os.environ, **engine_env(self.dir, binary), **self.env}
-        return subprocess.run([str(binary), *args], cwd=self.dir, env=env, capture_output=True, text=True,
-                              check=check, timeout=timeout)
+        """Any `pulumi` command in the project, with this harness's environment."""
+        return run_pulumi(self.dir, args, self.env, capture_output=True, check=check, timeout=timeout)
 
     def export(self, stack: str = "local") -> dict[str, Any]:
         """`pulumi stack export` (secrets stay encrypted)."""

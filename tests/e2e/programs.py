@@ -6,7 +6,6 @@ whose `cortex:*` config points at one emulator account, its own file backend and
 from __future__ import annotations
 
 import json
-import os
 import runpy
 import subprocess
 import textwrap
@@ -16,8 +15,8 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from pulumi import automation as auto
 
-from cortex_provider.engine import VerbResult, find_pulumi, open_stack, run_verb
-from cortex_provider.engine.cli import engine_env
+from cortex_provider.engine import VerbResult, open_stack, run_verb
+from cortex_provider.engine.cli import run_pulumi
 from tests.resources.finetune_support import TRAIN_QUERY, seed
 
 PASSPHRASE = "programs-passphrase"
@@ -59,11 +58,9 @@ class ProgramProject:
         self.lines.clear()
         return run_verb(self.stack(), verb, printer=self.lines.append, **kwargs)
 
-    def pulumi(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        binary = find_pulumi()
-        env = {**os.environ, **engine_env(self.dir, binary), **self.env}
-        return subprocess.run([str(binary), *args], cwd=self.dir, env=env, capture_output=True, text=True,
-                              check=check, timeout=300)
+    def pulumi(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Any `pulumi` command in the project, with this harness's environment."""
+        return run_pulumi(self.dir, args, self.env, capture_output=True, check=check, timeout=timeout)
 
     def statements(self, needle: str = "") -> list[str]:
         return [str(e["statement"]) for e in self.emulator.query_log(self.account)

@@ -87,7 +87,7 @@ def serve(args: argparse.Namespace) -> int:
     data_dir = Path(args.data).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        engine = load_engine(args.engine, str(data_dir))
+        engine = load_engine(args.engine, str(data_dir), deferred=True)
     except EngineUnavailable as exc:
         print(f"cortex_local: {exc}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from cortex_local.engines.base import Engine, EngineUnavailable
@@ -12,14 +13,31 @@ from cortex_local.engines.base import Engine, EngineUnavailable
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ENGINE_NAMES = ("stub", "lora")
+LORA_EXTRAS = ("torch", "transformers", "peft")
 
 
-def load_engine(name: str, data_dir: str) -> Engine:
-    """Return the engine called `name`; the stub is never chosen implicitly."""
+def _lora_extras_missing() -> str | None:
+    """The first training extra that is not installed (found without importing anything)."""
+    return next((mod for mod in LORA_EXTRAS if importlib.util.find_spec(mod) is None), None)
+
+
+def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
+    """Return the engine called `name`; the stub is never chosen implicitly. `deferred`: the lora engine
+    loads on a background thread (engines/deferred.py) after a quick check that its extras are there."""
     if name == "stub":
         from cortex_local.engines.stub import StubEngine
 
         return StubEngine()
+    if name == "lora" and deferred:
+        missing = _lora_extras_missing()
+        if missing is not None:
+            raise EngineUnavailable(
+                f"engine 'lora' needs the local training extras ({missing} is missing): "
+                "run scripts/bootstrap.sh --local, or start the server with --engine stub"
+            )
+        from cortex_local.engines.deferred import DeferredEngine
+
+        return DeferredEngine("lora", lambda: load_engine("lora", data_dir))
     if name == "lora":
         try:
             from cortex_local.engines.lora import LoraEngine

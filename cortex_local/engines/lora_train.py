@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from cortex_local.engines.lora_data import IGNORE, Batch, Example, batches
+from cortex_local.engines.lora_dropout import use_sparse_dropout
 
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj")
 LOSS_CHUNK = 4096  # completion positions per LM-head chunk
@@ -58,7 +59,9 @@ def add_lora(model: Any, cfg: TrainConfig) -> Any:
     torch.manual_seed(cfg.seed)
     config = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                         target_modules=list(TARGET_MODULES), task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    peft_model = get_peft_model(model, config)
+    use_sparse_dropout(peft_model)  # same distribution as peft's nn.Dropout, ~20x fewer random draws
+    return peft_model
 
 
 def _causal_lm(model: Any) -> Any:

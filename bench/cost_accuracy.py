@@ -8,7 +8,7 @@ then per model: the plan's estimate (the provider's pre-flight, COUNT_TOKENS pus
 `trained_tokens` from DESCRIBE and from SNOWFLAKE.ACCOUNT_USAGE.CORTEX_FINE_TUNING_USAGE_HISTORY.
 Goal: ratio estimate/billed = 1.00 +- 0.01 with COUNT_TOKENS.
 
-    .venv/bin/python bench/cost_accuracy.py [--engine stub|lora] [--rows 240]
+    .venv/bin/python bench/cost_accuracy.py [--engine stub|lora]
 """
 
 from __future__ import annotations

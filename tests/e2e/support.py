@@ -41,7 +41,7 @@ def skip_after_failure(request: pytest.FixtureRequest, what: str) -> None:
         pytest.skip(f"an earlier {what} step failed")
 
 
-def seed_demo(port: int, *, host: str = "127.0.0.1", password: str = PASSWORD, rows: int = 240,
+def seed_demo(port: int, *, host: str = "127.0.0.1", password: str = PASSWORD, rows: int = 100,
               account: str = "LOCAL", roles_only: bool = False) -> None:
     """The demo data exactly as `scripts/local_emulator.py seed` writes it (account LOCAL by default;
     `roles_only`: just the demo roles, as for a region account whose data arrives by replication)."""

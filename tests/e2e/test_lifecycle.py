@@ -247,7 +247,7 @@ def test_preview_of_a_retrain_shows_its_cost_and_changes_nothing(lc: Lifecycle) 
     assert after == state_before  # a preview writes no state
     # the cost of the retrain is in the plan's data (the provider's computed `training_plan` input) ...
     plan = result.step("model-support-extractor-v2").new_inputs["training_plan"]
-    assert plan["base_model"] == "llama3.1-8b" and plan["rows"] == 216  # ID % 10 <> 0 of 240 rows
+    assert plan["base_model"] == "llama3.1-8b" and plan["rows"] == 90  # ID % 10 <> 0 of the demo's 100 rows
     assert plan["epochs"] == 2
     assert plan["estimated_trained_tokens"] == 2 * lc.estimated_tokens  # same data, twice the epochs
     # ... and in what `pulumi preview --diff` prints for the reviewer

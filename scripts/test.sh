@@ -6,4 +6,7 @@ scripts/bootstrap.sh --local
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"; ruff check .
 echo "== mypy --strict cortex_provider"; mypy
-echo "== pytest"; pytest -q "$@"
+# One worker per core (CORTEX_TEST_WORKERS=0 runs in-process); a test file stays on one worker, so a
+# file's module fixtures (its emulator, its Pulumi project) are built once.
+workers=${CORTEX_TEST_WORKERS:-auto}
+echo "== pytest ($workers workers)"; pytest -q -n "$workers" --dist loadfile "$@"

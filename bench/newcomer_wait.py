@@ -158,7 +158,7 @@ def main() -> None:
     print(f"newcomer_wait: {s['training_rows']} training + {s['validation_rows']} validation rows x "
           f"{s['epochs']} epoch, {os.cpu_count()} cores, load average {load0:.1f} -> {os.getloadavg()[0]:.1f}, "
           f"torch threads {os.environ.get('CORTEX_LOCAL_TORCH_THREADS', 'engine default')}")
-    print(f"  emulator start {emu['start_s']:.1f} s (engine import), seed {emu['seed_s']:.1f} s, "
+    print(f"  emulator start {emu['start_s']:.1f} s (the engine loads in the background), seed {emu['seed_s']:.1f} s, "
           f"CREATE {emu['create_s']:.2f} s")
     job_s = (d["finished_on"] - d["created_on"]) / 1000 if d.get("finished_on") else float("nan")
     other = job_s - float(s["train_seconds"]) - float(s["load_seconds"])

@@ -24,8 +24,7 @@ export SNOWFLAKE_PASSWORD=${SNOWFLAKE_PASSWORD:-local-admin}
 export CORTEX_LOCAL_MODEL_CACHE=${CORTEX_LOCAL_MODEL_CACHE:-$HOME/.cache/cortex-local/models}
 
 if [[ -z "${SNOWFLAKE_ACCOUNT:-}${SNOWFLAKE_DEFAULT_CONNECTION_NAME:-}" ]]; then
-  python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE"
-  python scripts/local_emulator.py seed --host "$HOST" --port "$PORT"
+  python scripts/local_emulator.py ensure --host "$HOST" --port "$PORT" --data "$DATA" --engine "$ENGINE" --seed
   use_emulator "$HOST" "$PORT"
   # On this machine's emulator the demo's job trains for about a minute and a DESCRIBE costs nothing:
   # poll every 2-3 s, so the newcomer sees the trained model as soon as it exists.

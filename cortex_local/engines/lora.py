@@ -127,6 +127,9 @@ class LoraEngine:
                 torch.cuda.empty_cache()
         log.info("lora job %s: %d steps, %.1f s, %d tokens", job.job_id, stats.steps, stats.seconds,
                  stats.billed_tokens)
+        # The first COMPLETE on a new model usually follows at once (README command (1) asks it): load the
+        # inference base and this adapter now, while the job's SUCCESS travels to the caller.
+        threading.Thread(target=self.warm_inference, args=(out,), name=f"warm-{job.job_id}", daemon=True).start()
         return TrainingResult(
             trained_tokens=stats.billed_tokens,
             validation_loss=stats.validation_loss,
@@ -169,6 +172,15 @@ class LoraEngine:
             _, old = self._adapters.popitem(last=False)
             self._peft.delete_adapter(old)
         return self._peft
+
+    def warm_inference(self, adapter_dir: Path) -> None:
+        """Load the inference base model and `adapter_dir` into the adapter cache; errors only logged
+        (COMPLETE would load them itself and report its own error)."""
+        try:
+            with self._infer_lock, torch.inference_mode():
+                self._model_for(adapter_dir)
+        except Exception:
+            log.warning("warming inference for %s failed", adapter_dir, exc_info=True)
 
     def complete(self, base_model: str, adapter_dir: Path | None, prompt: str, max_tokens: int) -> str:
         tok = self.tokenizer()

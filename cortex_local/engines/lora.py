@@ -69,6 +69,7 @@ class LoraEngine:
         self._peft: Any = None
         self._adapters: OrderedDict[str, str] = OrderedDict()  # adapter dir -> peft adapter name
         self._adapter_seq = 0
+        self.warming: threading.Thread | None = None  # the last job's warm_inference (tests join it)
 
     def backing_model(self, base_model: str) -> str:
         return lm.backing_model_name(base_model)
@@ -129,7 +130,9 @@ class LoraEngine:
                  stats.billed_tokens)
         # The first COMPLETE on a new model usually follows at once (README command (1) asks it): load the
         # inference base and this adapter now, while the job's SUCCESS travels to the caller.
-        threading.Thread(target=self.warm_inference, args=(out,), name=f"warm-{job.job_id}", daemon=True).start()
+        self.warming = threading.Thread(target=self.warm_inference, args=(out,), name=f"warm-{job.job_id}",
+                                        daemon=True)
+        self.warming.start()
         return TrainingResult(
             trained_tokens=stats.billed_tokens,
             validation_loss=stats.validation_loss,

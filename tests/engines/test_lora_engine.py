@@ -72,12 +72,15 @@ def test_cancel_before_start_loads_no_model(engine: TinyEngine, tmp_path: Path) 
 def test_complete_caches_base_and_adapters(engine: TinyEngine, tmp_path: Path) -> None:
     job = _job(tmp_path, rows=8, epochs=1, learning_rate=5e-2)
     engine.train(job, Recorder())
+    assert engine.warming is not None
+    engine.warming.join(60)  # the new model is loaded for inference as soon as its job ends
+    assert engine.base_loads == 2 and len(engine._adapters) == 1  # the job's base, then the inference one
     loads_after_training = engine.base_loads
     base1 = engine.complete("mistral-7b", None, "Extract the condition from: x", 8)
     tuned = engine.complete("mistral-7b", job.output_dir, "Extract the condition from: x", 8)
     tuned2 = engine.complete("mistral-7b", job.output_dir, "Extract the condition from: x", 8)
     base2 = engine.complete("mistral-7b", None, "Extract the condition from: x", 8)
-    assert engine.base_loads == loads_after_training + 1  # one inference base, never reloaded
+    assert engine.base_loads == loads_after_training  # the warmed inference base, never reloaded
     assert tuned == tuned2 and base1 == base2  # greedy, and the adapter is off for the base model
     assert isinstance(base1, str) and len(engine._adapters) == 1
 

@@ -1,7 +1,8 @@
 """The `lora` engine: real PEFT LoRA training and greedy COMPLETE on SmolLM2-135M-Instruct.
 
 Every Cortex base model is stood in for by the same small local model (backing_model() says so).
-Training packs examples so shared prefixes, padding and prompt logits cost nothing (lora_data), runs
+Training packs examples so shared prefixes, padding and prompt logits cost nothing (lora_data), computes
+attention only where the packing mask allows it (lora_attention), draws LoRA's dropout sparsely, runs
 the frozen base in bf16 where the CPU has native bf16 (fp32 otherwise; bf16 on CUDA) with fp32 LoRA
 weights, and saves only the adapter. COMPLETE keeps one inference base model with an LRU of adapters.
 
@@ -97,7 +98,9 @@ class LoraEngine:
             epochs=int(options.get("max_epochs") or default_epochs(n_rows)),
             learning_rate=float(options.get("learning_rate", 2e-3)),
             batch_size=int(options.get("batch_size", 64 if cuda else 8)),
-            row_tokens=1024 if cuda else 320,  # CPU: a step of 8 = 2 rows of ~260
+            # a CPU step of 8 examples (~500 tokens) is one row: with attention per segment
+            # (lora_attention) a longer row costs no more attention, and the shared prefix runs once
+            row_tokens=1024,
         )
 
     def load_base(self) -> Any:

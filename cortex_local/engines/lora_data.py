@@ -22,6 +22,8 @@ from typing import Any
 
 import torch
 
+from cortex_local.engines.lora_attention import SegmentLayout, build_layout
+
 IGNORE = -100
 
 
@@ -40,6 +42,7 @@ class Batch:
     targets: torch.Tensor  # [rows, T] next-token ids, IGNORE where there is no loss
     examples: int
     billed_tokens: int
+    layout: SegmentLayout | None = None  # the same mask as segments (lora_attention); None: dense only
 
     @property
     def loss_tokens(self) -> int:
@@ -48,7 +51,7 @@ class Batch:
     def to(self, device: torch.device) -> Batch:
         return Batch(self.input_ids.to(device), self.position_ids.to(device),
                      self.attention_mask.to(device), self.targets.to(device), self.examples,
-                     self.billed_tokens)
+                     self.billed_tokens, None if self.layout is None else self.layout.to(device))
 
 
 def encode(tokenizer: Any, prompt: str, completion: str, max_len: int = 4096) -> Example:
@@ -138,8 +141,12 @@ def collate(rows: list[list[Example]], pad_id: int, share_prefix: bool = True) -
     causal = torch.ones(width, width, dtype=torch.bool).tril()
     allowed = causal & ((q_seg == k_seg) | ((k_seg == 0) & (q_seg > 0)))
     examples = [e for g in rows for e in g]
+    spans = []
+    for g in rows:
+        p = _shared_prefix(g) if share_prefix else 0
+        spans.append((p, [len(e.ids) - p for e in g]))
     return Batch(input_ids, positions, allowed[:, None], targets, len(examples),
-                 sum(e.billed_tokens for e in examples))
+                 sum(e.billed_tokens for e in examples), build_layout(spans, width))
 
 
 def batches(examples: Sequence[Example], batch_size: int, row_tokens: int, pad_id: int,

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
+from cortex_local.engines.lora_attention import segments, use_segment_attention
 from cortex_local.engines.lora_data import IGNORE, Batch, Example, batches
 from cortex_local.engines.lora_dropout import use_sparse_dropout
 
@@ -36,6 +37,7 @@ class TrainConfig:
     lora_dropout: float = 0.05
     seed: int = 0
     share_prefix: bool = True
+    segment_attention: bool = True  # attention per packed segment (lora_attention), not over whole rows
 
 
 @dataclass
@@ -57,6 +59,8 @@ def add_lora(model: Any, cfg: TrainConfig) -> Any:
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(cfg.seed)
+    if cfg.segment_attention:
+        use_segment_attention(model)
     config = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                         target_modules=list(TARGET_MODULES), task_type="CAUSAL_LM")
     peft_model = get_peft_model(model, config)
@@ -71,8 +75,9 @@ def _causal_lm(model: Any) -> Any:
 def completion_loss_sum(model: Any, batch: Batch) -> tuple[torch.Tensor, int]:
     """Sum of next-token cross-entropy over completion targets, and how many there were."""
     lm = _causal_lm(model)
-    hidden = lm.model(input_ids=batch.input_ids, position_ids=batch.position_ids,
-                      attention_mask=batch.attention_mask, use_cache=False).last_hidden_state
+    with segments(batch.layout):  # used only where the model runs cortex_segments attention
+        hidden = lm.model(input_ids=batch.input_ids, position_ids=batch.position_ids,
+                          attention_mask=batch.attention_mask, use_cache=False).last_hidden_state
     sel = batch.targets != IGNORE
     h, y = hidden[sel], batch.targets[sel]
     head = lm.get_output_embeddings()

@@ -33,10 +33,12 @@ def _unpacked_loss_sum(model: Any, examples: list[Example]) -> torch.Tensor:
     return total
 
 
+@pytest.mark.parametrize("segmented", [True, False], ids=["segment-attention", "dense-mask"])
 @pytest.mark.parametrize(("row_tokens", "share"), [(4096, True), (160, True), (4096, False), (1, True)])
-def test_packed_loss_and_grads_equal_unpacked(tok: Any, row_tokens: int, share: bool) -> None:
-    cfg = TrainConfig(lora_dropout=0.0)
+def test_packed_loss_and_grads_equal_unpacked(tok: Any, row_tokens: int, share: bool, segmented: bool) -> None:
+    cfg = TrainConfig(lora_dropout=0.0, segment_attention=segmented)
     model = add_lora(tiny_model(len(tok)), cfg)
+    assert (model.get_base_model().config._attn_implementation == "cortex_segments") == segmented
     for name, p in model.named_parameters():  # LoRA B starts at zero: make the adapter matter
         if "lora_B" in name:
             torch.nn.init.normal_(p, std=0.05)
@@ -95,3 +97,27 @@ def test_epoch_batches_cover_each_example_once(tok: Any) -> None:
     assert sum(b.examples for b in got) == len(ex)
     assert sum(b.billed_tokens for b in got) == sum(e.billed_tokens for e in ex)
     assert [b.examples for b in got] == [8, 8, 5]
+
+
+def test_segment_attention_equals_dense_attention_under_the_packing_mask(tok: Any) -> None:
+    """The layout covers exactly the mask's pairs: same outputs as SDPA over whole rows, GQA included."""
+    from types import SimpleNamespace
+
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from cortex_local.engines.lora_attention import segment_attention, segments
+
+    batch = collate(plan_rows(_examples(tok, 9), 200, True), tok.pad_token_id, True)
+    assert batch.input_ids.shape[0] > 1 and batch.layout is not None
+    b, t = batch.input_ids.shape
+    torch.manual_seed(0)
+    q, k, v = torch.randn(b, 4, t, 8), torch.randn(b, 2, t, 8), torch.randn(b, 2, t, 8)
+    module = SimpleNamespace(num_key_value_groups=2, is_causal=True)
+    dense, _ = sdpa_attention_forward(module, q, k, v, batch.attention_mask, scaling=0.35)
+    with segments(batch.layout):
+        seg, _ = segment_attention(module, q, k, v, batch.attention_mask, scaling=0.35)
+    tokens = torch.zeros(b, t, dtype=torch.bool)
+    for r in range(b):
+        tokens[r, : int((batch.input_ids[r] != tok.pad_token_id).sum())] = True  # padding: no segment
+    torch.testing.assert_close(seg[tokens], dense[tokens], rtol=1e-5, atol=1e-6)
+    assert torch.isfinite(seg).all()

@@ -46,5 +46,5 @@ def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
                 f"engine 'lora' needs the local training extras ({exc.name} is missing): "
                 "run scripts/bootstrap.sh --local, or start the server with --engine stub"
             ) from exc
-        return LoraEngine(data_dir)
+        return LoraEngine(data_dir, warm_after_training=True)
     raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")

@@ -57,7 +57,8 @@ def pick_dtype(device: torch.device) -> torch.dtype:
 class LoraEngine:
     name = "lora"
 
-    def __init__(self, data_dir: str | Path | None, device: str | None = None) -> None:
+    def __init__(self, data_dir: str | Path | None, device: str | None = None,
+                 warm_after_training: bool = False) -> None:
         self.cache_dir = lm.default_cache_dir(data_dir)
         self.device = lm.pick_device(device)
         self.dtype = pick_dtype(self.device)
@@ -70,6 +71,9 @@ class LoraEngine:
         self._peft: Any = None
         self._adapters: OrderedDict[str, str] = OrderedDict()  # adapter dir -> peft adapter name
         self._adapter_seq = 0
+        # The emulator's engine loads each new model for inference when its job ends (the first COMPLETE
+        # usually follows); benches and scripts that only train leave it off.
+        self.warm_after_training = warm_after_training
         self.warming: threading.Thread | None = None  # the last job's warm_inference (tests join it)
 
     def backing_model(self, base_model: str) -> str:
@@ -133,9 +137,11 @@ class LoraEngine:
                  stats.billed_tokens)
         # The first COMPLETE on a new model usually follows at once (README command (1) asks it): load the
         # inference base and this adapter now, while the job's SUCCESS travels to the caller.
-        self.warming = threading.Thread(target=self.warm_inference, args=(out,), name=f"warm-{job.job_id}",
-                                        daemon=True)
-        self.warming.start()
+        if self.warm_after_training:
+            # not a daemon: a process that exits meanwhile waits the second it takes, where a daemon thread
+            # inside torch at interpreter exit aborts the process ("terminate called ...")
+            self.warming = threading.Thread(target=self.warm_inference, args=(out,), name=f"warm-{job.job_id}")
+            self.warming.start()
         return TrainingResult(
             trained_tokens=stats.billed_tokens,
             validation_loss=stats.validation_loss,

@@ -46,7 +46,7 @@ class TinyEngine(LoraEngine):
     """The real engine with the tiny model and tokenizer swapped in (fp32, CPU)."""
 
     def __init__(self, data_dir: Path) -> None:
-        super().__init__(data_dir, device="cpu")
+        super().__init__(data_dir, device="cpu", warm_after_training=True)  # as the emulator runs it
         self.dtype = torch.float32
         self._tok = tiny_tokenizer()
         self.base_loads = 0

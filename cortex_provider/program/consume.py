@@ -91,8 +91,13 @@ def build_consume(spec: ConsumeSpec) -> tuple[list[pulumi.Resource], dict[str, p
     """Register the grants; return them and the per-model `consumed:<NAME>` outputs."""
     ref = pulumi.StackReference(spec.stack)
     account = this_account()
+    # The Cortex grants need nothing from the primary, but they wait for its stack to be read: a region
+    # brought up before its primary then fails with Pulumi's "unknown stack" and creates nothing, where
+    # the engine sometimes got these grants in before the error (a half-built region).
+    after_primary = pulumi.ResourceOptions(depends_on=[ref])
     grants: list[pulumi.Resource] = [
-        CortexUserGrant(f"regional-cortex-user-{slug(role)}", role=role) for role in spec.cortex_users
+        CortexUserGrant(f"regional-cortex-user-{slug(role)}", role=role, opts=after_primary)
+        for role in spec.cortex_users
     ]
     consumed: dict[str, pulumi.Output[Any]] = {}
     for name in spec.models:

@@ -93,6 +93,8 @@ def _incremental(request: pytest.FixtureRequest) -> None:
 def test_region_before_primary_fails_with_the_engines_message(rg: Regions) -> None:
     result = rg.run("up", "eu", ok=False)
     assert 'unknown stack "primary"' in result.stdout  # Pulumi's own StackReference error
+    # and nothing of the region was created (its grants wait for the primary's stack to be read)
+    assert rg.sql("EU", "SHOW GRANTS OF DATABASE ROLE SNOWFLAKE.CORTEX_USER") == []
 
 
 def test_primary_then_regions_replicate_and_grant(rg: Regions) -> None:

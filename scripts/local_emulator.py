@@ -22,7 +22,7 @@ DEMO_ACCOUNT = "LOCAL"
 DEMO_USER = "ADMIN"
 # 90 training rows (ID % 10 <> 0) and 10 validation rows: the `lora` engine learns the demo's JSON format
 # from them in one epoch (10/10 exact on held-out notes, bench/format_learning.py --rows 90) in about a
-# minute on 2 CPU cores, so README command (1) reaches an answering model in ~90 s (bench/newcomer_wait.py).
+# minute on 2 CPU cores, so README command (1) reaches an answering model in ~75 s (bench/command_one.py).
 DEMO_ROWS = 100
 
 

@@ -21,6 +21,13 @@ def _lora_extras_missing() -> str | None:
     return next((mod for mod in LORA_EXTRAS if importlib.util.find_spec(mod) is None), None)
 
 
+def _lora_unavailable(missing: str | None) -> EngineUnavailable:
+    return EngineUnavailable(
+        f"engine 'lora' needs the local training extras ({missing} is missing): "
+        "run scripts/bootstrap.sh --local, or start the server with --engine stub"
+    )
+
+
 def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
     """Return the engine called `name`; the stub is never chosen implicitly. `deferred`: the lora engine
     loads on a background thread (engines/deferred.py) after a quick check that its extras are there."""
@@ -31,10 +38,7 @@ def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
     if name == "lora" and deferred:
         missing = _lora_extras_missing()
         if missing is not None:
-            raise EngineUnavailable(
-                f"engine 'lora' needs the local training extras ({missing} is missing): "
-                "run scripts/bootstrap.sh --local, or start the server with --engine stub"
-            )
+            raise _lora_unavailable(missing)
         from cortex_local.engines.deferred import DeferredEngine
 
         return DeferredEngine("lora", lambda: load_engine("lora", data_dir))
@@ -42,9 +46,6 @@ def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
         try:
             from cortex_local.engines.lora import LoraEngine
         except ImportError as exc:  # torch/transformers/peft missing
-            raise EngineUnavailable(
-                f"engine 'lora' needs the local training extras ({exc.name} is missing): "
-                "run scripts/bootstrap.sh --local, or start the server with --engine stub"
-            ) from exc
+            raise _lora_unavailable(exc.name) from exc
         return LoraEngine(data_dir, warm_after_training=True)
     raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")

@@ -142,8 +142,8 @@ def collate(rows: list[list[Example]], pad_id: int, share_prefix: bool = True) -
     allowed = causal & ((q_seg == k_seg) | ((k_seg == 0) & (q_seg > 0)))
     examples = [e for g in rows for e in g]
     spans = []
-    for g in rows:
-        p = _shared_prefix(g) if share_prefix else 0
+    for g, (_, _, seg, _) in zip(rows, built, strict=True):
+        p = seg.count(0)  # the shared prefix _row laid out (segment 0)
         spans.append((p, [len(e.ids) - p for e in g]))
     return Batch(input_ids, positions, allowed[:, None], targets, len(examples),
                  sum(e.billed_tokens for e in examples), build_layout(spans, width))

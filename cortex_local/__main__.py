@@ -15,6 +15,11 @@ What is emulated (on fakesnow 0.12.1 = DuckDB + sqlglot, with our statement hand
 - GRANT/REVOKE of privileges on ACCOUNT, DATABASE, SCHEMA, TABLE, VIEW, MODEL; roles to users and
   roles (hierarchy); DATABASE ROLE SNOWFLAKE.CORTEX_USER (NOT held by PUBLIC here, unlike Snowflake);
   SHOW GRANTS TO ROLE/USER, ON <object>, OF ROLE, OF DATABASE ROLE.
+- Cortex access as of 2026 (cortex_local/ai_access.py): USE AI FUNCTIONS (PUBLIC's by default) / USE AI
+  FUNCTION <name>, DATABASE ROLE SNOWFLAKE.AI_FUNCTIONS_USER (no FINETUNE), model RBAC application roles
+  SNOWFLAKE."CORTEX-MODEL-ROLE-<MODEL>"/"-ALL" (ALL on SNOWFLAKE.PUBLIC by default), CALL
+  SNOWFLAKE.LOCAL.REVOKE_FROM_/GRANT_TO_PUBLIC_APPLICATION_ROLE, SHOW MODELS IN SNOWFLAKE.MODELS, SHOW
+  APPLICATION ROLES IN APPLICATION SNOWFLAKE, SHOW GRANTS TO APPLICATION ROLE SNOWFLAKE.PUBLIC.
 - Privileges enforced on what we handle: creating/using/dropping databases, schemas, tables, views,
   models, roles, users, grants. Owners (the creating role) hold every privilege; ACCOUNTADMIN holds all.
 - Databases, schemas, tables, views, DML, queries, bindings: fakesnow, one DuckDB file per database
@@ -24,7 +29,8 @@ What is emulated (on fakesnow 0.12.1 = DuckDB + sqlglot, with our statement hand
 - A query log (DATA/query_log.jsonl); the catalog (DATA/catalog.json).
 
 Not emulated: warehouses (any name is accepted and only reported back), network policies, MFA,
-key-pair/OAuth auth, session policies, future grants, grant option semantics, row access policies,
+key-pair/OAuth auth, session policies, future grants, grant option semantics (except USE AI FUNCTIONS
+WITH GRANT OPTION), row access policies,
 privilege checks on reading/writing table rows (SELECT/INSERT on tables are NOT enforced),
 visibility filtering of SHOW DATABASES/SCHEMAS/TABLES, time travel, stages beyond fakesnow's,
 anything fakesnow does not implement (it fails with fakesnow's own error). Unsupported statements

@@ -95,12 +95,13 @@ class ModelRec:
 
 @dataclass
 class ViewRec:
-    """What GET_DDL('VIEW') needs: the CREATE text as written."""
+    """What GET_DDL('VIEW') needs: the CREATE text as written; and the COMMENT SHOW VIEWS returns."""
 
     database: str
     schema: str
     name: str
     ddl: str
+    comment: str | None = None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import Expr
 
 from cortex_local import wire
-from cortex_local.handlers import HANDLERS, Context, CursorResult, Result, session_ctx
+from cortex_local.handlers import HANDLERS, Context, CursorResult, Result, Rewritten, session_ctx
 
 if TYPE_CHECKING:
     from cortex_local.server import EmulatorServer
@@ -46,6 +46,8 @@ def run_one(
     ctx = Context(server, session, params)
     for handler in HANDLERS:
         result = handler(ctx, sql, expr)
+        if isinstance(result, Rewritten):  # e.g. UDF calls inlined: the new statement runs from the top
+            return run_one(server, session, result.sql, params)[0], type_id
         if result is not None:
             return result, type_id
     if parse_error is not None:

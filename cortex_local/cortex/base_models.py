@@ -1,6 +1,6 @@
 """The Cortex base models FINETUNE accepts, their context split and row limits, and row truncation.
 
-Sources (Snowflake docs, as read for the catalogue date below; see shared/reference/snowflake-2026.md):
+Sources (Snowflake docs, as read for the catalogue date below):
 - FINETUNE('CREATE') reference, https://docs.snowflake.com/en/sql-reference/functions/finetune-create:
   the current list has one LLM base model, `llama3.1-8b`, plus `arctic-extract` (document extraction,
   Dataset inputs `snow://dataset/...`; https://docs.snowflake.com/en/user-guide/snowflake-cortex/
@@ -13,8 +13,8 @@ Sources (Snowflake docs, as read for the catalogue date below; see shared/refere
 
 The docs do not say how truncation cuts a row: `truncate_pair` keeps the head of the prompt and the head
 of the completion, each cut independently to its share (whole tokens, by the engine's tokenizer).
-`truncate_pair` is the one place that decides what a job trains on — billing (issue 16) counts tokens
-of its output.
+`truncate_pair` is the one place that decides what a job trains on — billing counts tokens of its output
+(trained tokens = input tokens x epochs, on the Cortex Fine-tuning page).
 """
 
 from __future__ import annotations
@@ -69,6 +69,16 @@ CATALOGUES: dict[str, tuple[str, ...]] = {
 DEFAULT_CATALOGUE = "current"
 # every fine-tunable LLM any catalogue lists: COMPLETE serves them (inference outlives fine-tuning)
 LLM_NAMES = frozenset(n for n, m in _ALL.items() if m.kind == LLM)
+# models COMPLETE answers besides the fine-tunable ones (e.g. a large "teacher" for distillation)
+COMPLETE_ONLY_MODELS = frozenset(
+    {"llama3.1-405b", "llama3.3-70b", "mistral-large", "mistral-large2", "snowflake-arctic", "reka-flash"}
+)
+
+
+def is_inference_base(name: str) -> bool:
+    """A base model COMPLETE serves (case-insensitive)."""
+    low = name.strip().lower()
+    return low in LLM_NAMES or low in COMPLETE_ONLY_MODELS
 
 
 def base_model(name: str, catalogue: str = DEFAULT_CATALOGUE) -> BaseModel:

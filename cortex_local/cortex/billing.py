@@ -39,7 +39,7 @@ class Counter(Protocol):
 
 
 def epochs_for(options: Mapping[str, Any], n_rows: int) -> int:
-    """Epochs a job trains: max_epochs, else the engines' default (Cortex chooses; undocumented)."""
+    """Epochs a job trains: max_epochs, else the documented default (engines/stub.py, cortex-finetuning)."""
     value = options.get("max_epochs")
     return int(value) if value else default_epochs(n_rows)
 

@@ -8,7 +8,7 @@ Everything about the *data* fails asynchronously, as in Snowflake: the training 
 job, wrapped as `SELECT "PROMPT", "COMPLETION" FROM (<query>)` (so the columns resolve upper-case and a
 quoted lower-case alias does not match), and a failure shows up in DESCRIBE as status ERROR with
 `{"code": "INVALID_PARAMETER_VALUE", "message": "Failed to query input data for Fine-tuning. Failed to
-execute query: ..."}` (shared/reference/snowflake-2026.md, from snowflake-ml-python's tests; the
+execute query: ..."}` (the shape snowflake-ml-python's own tests expect of FinetuneJob.describe(); the
 query-failure text after the SQL is fakesnow's/DuckDB's, not Snowflake's).
 Deviation: the emulator runs the queries once at CREATE (as the caller) and keeps the rows with the
 job; Snowflake reads them when the job runs. The failure is still reported only through the job.

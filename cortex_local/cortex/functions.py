@@ -8,6 +8,9 @@ with the session's database/schema and checks privileges before the query runs.
 
 COMPLETE(model, prompt) returns the text; COMPLETE(model, history, options) returns Snowflake's JSON
 shape {"choices":[{"messages": ...}],"created":...,"model":...,"usage":{...}}.
+The COMPLETE UDFs are vectorized (DuckDB hands them a column of rows at a time): rows that ask the same
+model with the same max_tokens go to the engine together (`complete_many` where the engine has it, as
+the lora engine batches generation), so a COMPLETE over a table's rows is not paid row by row.
 """
 
 from __future__ import annotations
@@ -16,29 +19,35 @@ import contextlib
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import fakesnow.macros as fakesnow_macros
+import pyarrow as pa
 from duckdb.sqltypes import BIGINT, VARCHAR
 
-from cortex_local.cortex.base_models import LLM_NAMES
+from cortex_local.cortex.base_models import is_inference_base
+from cortex_local.cortex.shared_functions import unmark
 from cortex_local.errors import does_not_exist, sql_error
 from cortex_local.idents import split_name
 
 if TYPE_CHECKING:
     from cortex_local.accounts import AccountRuntime
-    from cortex_local.cortex.service import CortexService
+    from cortex_local.catalog_records import ModelRec
+    from cortex_local.engines.base import Engine
+    from cortex_local.server import EmulatorServer
 
-# models COMPLETE answers besides the fine-tunable ones (e.g. a large "teacher" for distillation)
-COMPLETE_ONLY_MODELS = frozenset(
-    {"llama3.1-405b", "llama3.3-70b", "mistral-large", "mistral-large2", "snowflake-arctic", "reka-flash"}
-)
 DEFAULT_MAX_TOKENS = 4096
 
 
-def is_inference_base(name: str) -> bool:
-    low = name.strip().lower()
-    return low in LLM_NAMES or low in COMPLETE_ONLY_MODELS
+class CortexService(Protocol):
+    """What the functions use of service.CortexService, which registers them (service.py imports this
+    module, so this module names the service by what it needs of it)."""
+
+    server: EmulatorServer
+
+    def require_engine(self) -> Engine: ...
+
+    def model_ref(self, account: str, rec: ModelRec) -> ModelRef: ...
 
 
 def unknown_model(name: str) -> Exception:
@@ -62,8 +71,6 @@ def resolve_model(service: CortexService, account: str, name: str) -> ModelRef:
     """Base model, or a fully qualified MODEL in `account` (shared models follow their provider)."""
     if is_inference_base(name):
         return ModelRef(name.strip().lower(), None, name.strip().lower())
-    from cortex_local.cortex.shared_functions import unmark
-
     through_share = unmark(name)  # a shared secure function's body: the model is the provider's
     if through_share is not None:
         provider, model = through_share
@@ -88,6 +95,26 @@ def resolve_model(service: CortexService, account: str, name: str) -> ModelRef:
     return service.model_ref(account, rec)
 
 
+def complete_rows(svc: CortexService, account: str, calls: list[tuple[str, str, int] | None]) -> list[str | None]:
+    """(model, prompt, max_tokens) per row (None: a NULL argument) -> the completion per row; rows for one
+    model and max_tokens are completed together."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, call in enumerate(calls):
+        if call is not None:
+            groups.setdefault((call[0], call[2]), []).append(i)
+    out: list[str | None] = [None] * len(calls)
+    for (model, max_tokens), rows in groups.items():
+        ref = resolve_model(svc, account, model)
+        engine = svc.require_engine()
+        prompts = [calls[i][1] for i in rows]  # type: ignore[index]
+        many = getattr(engine, "complete_many", None)
+        texts = many(ref.base_model, ref.adapter_dir, prompts, max_tokens) if many is not None and len(rows) > 1 \
+            else [engine.complete(ref.base_model, ref.adapter_dir, p, max_tokens) for p in prompts]
+        for i, text in zip(rows, texts, strict=True):
+            out[i] = text
+    return out
+
+
 class FunctionRegistrar:
     """Installs the UDFs and macros into one account's DuckDB (idempotent)."""
 
@@ -98,16 +125,17 @@ class FunctionRegistrar:
         account = runtime.name
         svc = self.service
 
-        def complete(model: str, prompt: str) -> str | None:
-            if model is None or prompt is None:
-                return None
-            ref = resolve_model(svc, account, model)
-            return svc.require_engine().complete(ref.base_model, ref.adapter_dir, prompt, DEFAULT_MAX_TOKENS)
+        def complete(models: pa.Array, prompts: pa.Array) -> pa.Array:
+            calls = [None if m is None or p is None else (m, p, DEFAULT_MAX_TOKENS)
+                     for m, p in zip(models.to_pylist(), prompts.to_pylist(), strict=True)]
+            return pa.array(complete_rows(svc, account, calls), pa.string())
 
-        def complete_opts(model: str, history_json: str, options_json: str) -> str | None:
-            if model is None or history_json is None:
-                return None
-            return _complete_with_options(svc, account, model, history_json, options_json)
+        def complete_opts(models: pa.Array, histories: pa.Array, options: pa.Array) -> pa.Array:
+            rows = [None if m is None or h is None else (m, *_prompt_and_max_tokens(h, o))
+                    for m, h, o in zip(models.to_pylist(), histories.to_pylist(), options.to_pylist(), strict=True)]
+            texts = complete_rows(svc, account, rows)  # type: ignore[arg-type]
+            return pa.array([None if r is None or t is None else _options_answer(svc, account, r[0], r[1], t)
+                             for r, t in zip(rows, texts, strict=True)], pa.string())
 
         def count_tokens(model: str, text: str) -> int | None:
             if model is None or text is None:
@@ -124,7 +152,8 @@ class FunctionRegistrar:
             ):
                 with contextlib.suppress(Exception):  # not registered yet
                     conn.remove_function(name)
-                conn.create_function(name, fn, args, ret, side_effects=False)
+                vectorized = "arrow" if name.startswith("_cortex_complete") else "native"
+                conn.create_function(name, fn, args, ret, type=vectorized, side_effects=False)
             attached = conn.execute(
                 "SELECT 1 FROM duckdb_databases() WHERE database_name = 'SNOWFLAKE'"
             ).fetchone()
@@ -152,9 +181,7 @@ def _lower_keys(obj: Any) -> Any:
     return obj
 
 
-def _complete_with_options(
-    svc: CortexService, account: str, model: str, history_json: str, options_json: str | None
-) -> str:
+def _prompt_and_max_tokens(history_json: str, options_json: str | None) -> tuple[str, int]:
     history = _lower_keys(json.loads(history_json))
     options = _lower_keys(json.loads(options_json)) if options_json else {}
     if isinstance(history, str):
@@ -163,10 +190,13 @@ def _complete_with_options(
         prompt = str(history[0].get("content", ""))  # one user turn: the same prompt as COMPLETE(m, p)
     else:
         prompt = "\n".join(f"{m.get('role', 'user')}: {m.get('content', '')}" for m in history or [])
+    return prompt, int((options or {}).get("max_tokens") or DEFAULT_MAX_TOKENS)
+
+
+def _options_answer(svc: CortexService, account: str, model: str, prompt: str, text: str) -> str:
+    """COMPLETE(model, history, options)'s JSON answer around the completion `text`."""
     ref = resolve_model(svc, account, model)
     engine = svc.require_engine()
-    max_tokens = int((options or {}).get("max_tokens") or DEFAULT_MAX_TOKENS)
-    text = engine.complete(ref.base_model, ref.adapter_dir, prompt, max_tokens)
     p_tokens, c_tokens = (
         engine.count_tokens(ref.base_model, prompt),
         engine.count_tokens(ref.base_model, text),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cortex_local.cortex import shares as sh
+from cortex_local.cortex.base_models import is_inference_base
 from cortex_local.errors import compilation_error, sql_error
 from cortex_local.idents import qualified, split_name, unquote_literal
 
@@ -115,8 +116,6 @@ def lookup(server: EmulatorServer, consumer: str, key: str, explicit: bool) -> S
 
 def provider_body(server: EmulatorServer, fn: SharedFunction) -> str:
     """The body with each literal model of a Cortex call resolved in the provider's account."""
-    from cortex_local.cortex.functions import is_inference_base
-
     def fix(m: re.Match[str]) -> str:
         name = unquote_literal(m[2])
         if is_inference_base(name):

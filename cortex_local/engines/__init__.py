@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 
 from cortex_local.engines.base import Engine, EngineUnavailable
 
@@ -41,7 +42,7 @@ def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
             raise _lora_unavailable(missing)
         from cortex_local.engines.deferred import DeferredEngine
 
-        return DeferredEngine("lora", lambda: load_engine("lora", data_dir))
+        return DeferredEngine("lora", lambda: _lora_preparing(data_dir))
     if name == "lora":
         try:
             from cortex_local.engines.lora import LoraEngine
@@ -49,3 +50,15 @@ def load_engine(name: str, data_dir: str, deferred: bool = False) -> Engine:
             raise _lora_unavailable(exc.name) from exc
         return LoraEngine(data_dir, warm_after_training=True)
     raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
+
+
+def _lora_preparing(data_dir: str) -> Engine:
+    """The lora engine, its model cache converted on a thread once it is built: on a machine's first
+    start (~40 s) that runs while command (1) seeds and the Pulumi CLI still builds, not inside the
+    first training job; once cached it is a file check."""
+    from cortex_local.engines import local_model as lm
+
+    engine = load_engine("lora", data_dir)
+    threading.Thread(target=lm.prepare_cache, args=(lm.default_cache_dir(data_dir),),
+                     name="lora-prepare", daemon=True).start()
+    return engine

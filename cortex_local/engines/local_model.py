@@ -126,6 +126,16 @@ def model_dir(cache_dir: Path) -> Path:
     return _atomic_build(cache_dir / f"{MODEL_ID}-fp32", build, "weights")
 
 
+def prepare_cache(cache_dir: Path) -> None:
+    """Convert the tokenizer, then the weights, ahead of the first job (a file check once cached). A
+    failure is only logged: the first Cortex call that needs the model meets it again and reports it."""
+    try:
+        tokenizer_dir(cache_dir)
+        model_dir(cache_dir)
+    except Exception:
+        log.warning("preparing the %s cache in %s failed", MODEL_ID, cache_dir, exc_info=True)
+
+
 def load_tokenizer(cache_dir: Path) -> Any:
     from transformers import AutoTokenizer
 

@@ -37,6 +37,10 @@ log = logging.getLogger("cortex_local.engines")
 DTYPE_ENV = "CORTEX_LOCAL_DTYPE"  # "bf16" or "fp32" overrides the automatic choice
 MAX_NEW_TOKENS = 512  # COMPLETE never generates more than this on the local stand-in
 ADAPTER_CACHE = 4
+# COMPLETE over many rows (one SQL statement) generates this many prompts at once: on a CPU a batch of
+# 8 costs about what one prompt costs (generation is memory-bound), so a gate or a labelling run over
+# rows is several times faster than row by row
+COMPLETE_BATCH = 8
 MAX_TRAIN_TOKENS = 2048  # per example, after chat formatting
 
 
@@ -196,6 +200,40 @@ class LoraEngine:
                 self._model_for(adapter_dir)
         except Exception:
             log.warning("warming inference for %s failed", adapter_dir, exc_info=True)
+
+    def complete_many(self, base_model: str, adapter_dir: Path | None, prompts: list[str],
+                      max_tokens: int) -> list[str]:
+        """Greedy completions of several prompts, COMPLETE_BATCH at a time (left-padded, masked)."""
+        out: list[str] = []
+        for start in range(0, len(prompts), COMPLETE_BATCH):
+            chunk = prompts[start:start + COMPLETE_BATCH]
+            if len(chunk) == 1:
+                out.append(self.complete(base_model, adapter_dir, chunk[0], max_tokens))
+            else:
+                out.extend(self._complete_batch(adapter_dir, chunk, max_tokens))
+        return out
+
+    def _complete_batch(self, adapter_dir: Path | None, prompts: list[str], max_tokens: int) -> list[str]:
+        tok = self.tokenizer()
+        with self._tok_lock:
+            texts = [tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True,
+                                             tokenize=False) for p in prompts]
+            enc = tok(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+        ids, mask = enc["input_ids"].to(self.device), enc["attention_mask"].to(self.device)
+        new = max(1, min(int(max_tokens), MAX_NEW_TOKENS))
+        with self._infer_lock, torch.inference_mode():
+            model = self._model_for(adapter_dir)
+            kwargs = dict(attention_mask=mask, max_new_tokens=new, do_sample=False, temperature=None, top_p=None,
+                          top_k=None, pad_token_id=tok.pad_token_id)
+            if model is None:
+                gen = self._base.generate(ids, **kwargs)
+            elif adapter_dir is None:
+                with model.disable_adapter():
+                    gen = model.generate(input_ids=ids, **kwargs)
+            else:
+                gen = model.generate(input_ids=ids, **kwargs)
+        with self._tok_lock:
+            return [str(tok.decode(row[ids.shape[1]:], skip_special_tokens=True)).strip() for row in gen]
 
     def complete(self, base_model: str, adapter_dir: Path | None, prompt: str, max_tokens: int) -> str:
         tok = self.tokenizer()

@@ -3,6 +3,11 @@
 Its adapter directory holds one small JSON manifest that states it is a stub; COMPLETE answers with a
 string that names the base model and, for a fine-tuned model, the adapter, so tests can tell them
 apart. Token counts follow Cortex's documented rule of thumb: about four characters per token.
+
+FINETUNE option `stub_recall: true` makes a deterministic stand-in for learning: the manifest keeps the
+training pairs, and COMPLETE of a prompt the model was trained on answers that pair's completion (a
+model that learned its training set exactly, and nothing beyond it). Tests of a distillation chain use
+it: a teacher recalls its gold rows, a student recalls its teacher's labels.
 """
 
 from __future__ import annotations
@@ -20,11 +25,18 @@ MANIFEST = "stub_adapter.json"
 DEFAULT_STEPS = 4
 # seconds each progress step sleeps; FINETUNE option `stub_step_seconds` overrides it per job
 STEP_SECONDS_ENV = "CORTEX_LOCAL_STUB_STEP_SECONDS"
+RECALL_OPTION = "stub_recall"
+
+
+# Snowflake chooses the epochs when max_epochs is absent and does not say how; its row-limit table assumes
+# 3 (docs.snowflake.com/en/user-guide/snowflake-cortex/cortex-finetuning), so every engine trains 3 and
+# the bill follows (cortex/billing.py) -- the number a plan assumes, whatever the data's size.
+DOCUMENTED_DEFAULT_EPOCHS = 3
 
 
 def default_epochs(n_rows: int) -> int:
-    """Cortex chooses epochs itself when max_epochs is absent; the stub picks a fixed, small number."""
-    return 3 if n_rows < 1000 else 1
+    """Epochs a job trains when max_epochs is absent: the documented default, for any `n_rows`."""
+    return DOCUMENTED_DEFAULT_EPOCHS
 
 
 class StubEngine:
@@ -63,6 +75,7 @@ class StubEngine:
                     "rows": len(job.training_rows),
                     "epochs": epochs,
                     "digest": digest,
+                    **({"recall": dict(job.training_rows)} if job.options.get(RECALL_OPTION) else {}),
                 },
                 indent=2,
             )
@@ -76,12 +89,17 @@ class StubEngine:
 
     def complete(self, base_model: str, adapter_dir: Path | None, prompt: str, max_tokens: int) -> str:
         tag = f"stub:{base_model}"
+        limit = max(16, max_tokens * 4)
         if adapter_dir is not None:
             model = adapter_dir.name
             manifest = adapter_dir / MANIFEST
             if manifest.is_file():
-                model = json.loads(manifest.read_text()).get("model", model)
+                info = json.loads(manifest.read_text())
+                model = info.get("model", model)
+                recalled = (info.get("recall") or {}).get(prompt)
+                if recalled is not None:
+                    return str(recalled)[:limit]
             tag += f"+adapter:{model}"
         digest = hashlib.sha256(f"{tag}\n{prompt}".encode()).hexdigest()[:8]
         words = " ".join((prompt or "").split()[:8])
-        return f"[{tag}] {digest} {words}"[: max(16, max_tokens * 4)]
+        return f"[{tag}] {digest} {words}"[:limit]

@@ -8,6 +8,7 @@ CREATE/DROP/USE of databases, schemas, tables and views to fakesnow after privil
 from __future__ import annotations
 
 from cortex_local.handlers import (
+    ai_access,
     cortex,
     function_calls,
     functions,
@@ -26,12 +27,13 @@ from cortex_local.handlers import (
     show_grants,
     views_ddl,
 )
-from cortex_local.handlers.base import Column, Context, CursorResult, Handler, Result, normalised
+from cortex_local.handlers.base import Column, Context, CursorResult, Handler, Result, Rewritten, normalised
 
 HANDLERS: list[Handler] = [
     guard.handle,
     shares_imported.handle,  # cortex part: before USE and GRANT (imported databases)
     session_ctx.handle,
+    ai_access.handle,  # 2026 Cortex access: USE AI FUNCTION(S), model roles (before grants/SHOW)
     replication_guard.handle,
     functions.handle,  # SQL UDFs: DDL, SHOW, grants (before shares/grants)
     function_calls.handle,  # inline UDF calls, then run the statement again
@@ -49,4 +51,4 @@ HANDLERS: list[Handler] = [
     objects.handle,
 ]
 
-__all__ = ["HANDLERS", "Column", "Context", "CursorResult", "Handler", "Result", "normalised"]
+__all__ = ["HANDLERS", "Column", "Context", "CursorResult", "Handler", "Result", "Rewritten", "normalised"]

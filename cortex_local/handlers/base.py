@@ -73,7 +73,15 @@ class CursorResult:
     cursor: FakeSnowflakeCursor
 
 
-Handler = Callable[["Context", str, Expr | None], "Result | CursorResult | None"]
+@dataclass(frozen=True)
+class Rewritten:
+    """The statement to run instead, through every handler again (dispatch.run_one does): a handler that
+    expands a statement returns this, so no handler calls back into the dispatcher."""
+
+    sql: str
+
+
+Handler = Callable[["Context", str, Expr | None], "Result | CursorResult | Rewritten | None"]
 
 
 def normalised(sql: str) -> str:

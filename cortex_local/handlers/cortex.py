@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from fakesnow.dialect import parse_one
 from sqlglot import Expr, exp
 
+from cortex_local import ai_access
 from cortex_local.catalog_records import ACCOUNTADMIN
 from cortex_local.cortex import shared_functions, usage
+from cortex_local.cortex.base_models import is_inference_base
 from cortex_local.cortex.call_args import ArgReader, as_text
 from cortex_local.cortex.finetune import create_job
-from cortex_local.cortex.functions import is_inference_base, unknown_model
+from cortex_local.cortex.functions import unknown_model
 from cortex_local.cortex.shares import require_available
 from cortex_local.errors import compilation_error, does_not_exist, unsupported
 from cortex_local.handlers.base import Column, Context, CursorResult, Result
@@ -125,15 +127,20 @@ def _finetune(ctx: Context, sql: str, expr: Expr | None) -> Result:
 
 
 def _qualify_calls(ctx: Context, sql: str) -> CursorResult | None:
-    """Check Cortex access and qualify literal fine-tuned model names; None when nothing changed."""
-    ctx.require_cortex_user()
+    """Check Cortex access (ai_access.py: the function privilege, and model RBAC for a literal base model)
+    and qualify literal fine-tuned model names; None when nothing changed."""
+    for function in sorted({m[1].upper() for m in _ANY_CALL.finditer(sql)}):
+        ai_access.require_ai_function(ctx.catalog, ctx.account, ctx.role, function)
     svc = service_of(ctx)
     changed = False
 
     def fix(m: re.Match[str]) -> str:
         nonlocal changed
         name = unquote_literal(m[2])
-        if is_inference_base(name) or shared_functions.unmark(name) is not None:
+        if is_inference_base(name):
+            ai_access.require_base_model(ctx.catalog, ctx.account, ctx.role, name)
+            return m[0]
+        if shared_functions.unmark(name) is not None:
             return m[0]  # a base model, or a provider's model behind a shared secure function
         target = _qualified_model(ctx, svc, name)
         changed = True

@@ -16,7 +16,7 @@ from sqlglot import Expr
 
 from cortex_local.cortex import shared_functions, shares
 from cortex_local.errors import sql_error
-from cortex_local.handlers.base import Context, CursorResult, Result
+from cortex_local.handlers.base import Context, Rewritten
 from cortex_local.handlers.functions import functions, visible
 from cortex_local.idents import QNAME, qualified
 
@@ -137,14 +137,10 @@ def expand(ctx: Context, sql: str) -> str | None:
     raise sql_error(1003, "SQL compilation error:\nuser-defined functions nested too deeply", "42000")
 
 
-def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | CursorResult | None:
+def handle(ctx: Context, sql: str, expr: Expr | None) -> Rewritten | None:
+    """The statement with its user-defined function calls inlined, to be run again from the first handler."""
     if not _RUNS_QUERY.match(sql):
         return None
     with ctx.catalog.lock:  # one consistent view of the definitions (CREATE OR REPLACE is atomic)
         new_sql = expand(ctx, sql)
-    if new_sql is None:
-        return None
-    from cortex_local.dispatch import run_one  # dispatch imports the handler registry
-
-    result: Any = run_one(ctx.server, ctx.session, new_sql, ctx.params)[0]
-    return result  # type: ignore[no-any-return]
+    return None if new_sql is None else Rewritten(new_sql)

@@ -1,5 +1,5 @@
-"""MODEL objects: SHOW MODELS, DESCRIBE MODEL, DROP MODEL. Records come from the catalog API
-(FINETUNE, replication, shares); a role sees a model it owns or holds USAGE on.
+"""MODEL objects: SHOW MODELS, DESCRIBE MODEL, DROP MODEL, ALTER MODEL … SET/UNSET COMMENT. Records come
+from the catalog API (FINETUNE, replication, shares); a role sees a model it owns or holds USAGE on.
 
 Columns are Snowflake's, in its order (https://docs.snowflake.com/en/sql-reference/sql/show-models):
 created_on, name, model_type, database_name, schema_name, owner, comment, versions, default_version_name,
@@ -16,8 +16,16 @@ from sqlglot import Expr
 from cortex_local.catalog_records import ModelRec
 from cortex_local.errors import does_not_exist, insufficient_privileges, unsupported
 from cortex_local.handlers.base import TIMESTAMP, Context, Result
-from cortex_local.handlers.common import SHOW_TAIL, already_dropped, dropped, match, show_filter, starts
-from cortex_local.idents import qualified, quote
+from cortex_local.handlers.common import (
+    SHOW_TAIL,
+    SUCCESS,
+    already_dropped,
+    dropped,
+    match,
+    show_filter,
+    starts,
+)
+from cortex_local.idents import qualified, quote, unquote_literal
 
 MODEL_COLUMNS = [
     ("created_on", TIMESTAMP),
@@ -41,6 +49,8 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | None:
         return Result.table(MODEL_COLUMNS, [_row(model)])
     if m := match(r"DROP MODEL (IF EXISTS )?({QNAME})", sql):
         return _drop(ctx, m[2], bool(m[1]))
+    if m := match(r"ALTER MODEL (IF EXISTS )?({QNAME}) (?:SET COMMENT ?= ?({STRING})|(UNSET COMMENT))", sql):
+        return _comment(ctx, m[2], bool(m[1]), None if m[4] else unquote_literal(m[3]))
     if (
         starts(sql, "CREATE", "MODEL")
         or starts(sql, "CREATE", "OR", "REPLACE", "MODEL")
@@ -92,6 +102,23 @@ def _visible(ctx: Context, name: str) -> ModelRec:
     if model is None or not ctx.has("USAGE", "MODEL", model.qualified):
         raise does_not_exist(qualified(db, schema, obj))
     return model
+
+
+def _comment(ctx: Context, name: str, if_exists: bool, text: str | None) -> Result:
+    """ALTER MODEL … SET COMMENT = '…' | UNSET COMMENT: the model's owner only
+    (https://docs.snowflake.com/en/sql-reference/sql/alter-model). UNSET is not on that page; it is
+    taken as Snowflake takes it for other objects (the comment becomes empty)."""
+    with ctx.catalog.lock:
+        db, schema, obj, model = _find(ctx, name)
+        if model is None or not ctx.has("USAGE", "MODEL", model.qualified):
+            if if_exists and model is None:
+                return Result.status(SUCCESS)
+            raise does_not_exist(qualified(db, schema, obj))
+        if not ctx.has("OWNERSHIP", "MODEL", model.qualified):
+            raise insufficient_privileges("model", quote(obj))
+        model.comment = text or None
+        ctx.catalog.save()
+    return Result.status(SUCCESS)
 
 
 def _drop(ctx: Context, name: str, if_exists: bool) -> Result:

@@ -13,7 +13,8 @@
   PRIVILEGES' instead."
 - `SHOW DATABASES [LIKE '...']`: fakesnow's rows with the catalog's owner, LIKE applied, and for an
   imported database kind `IMPORTED DATABASE` and origin `<org>.<account>.<share>`, or `<revoked>` once
-  the provider took the share away (https://docs.snowflake.com/en/user-guide/data-share-consumers).
+  the provider took the share away (https://docs.snowflake.com/en/user-guide/data-share-consumers),
+  and its comment (`ALTER DATABASE … SET | UNSET COMMENT`, kept with the import).
 - Use of a revoked import (USE, SHOW ... IN it) fails with 003030 (cortex_local.cortex.shares).
 The error texts for IMPORTED PRIVILEGES on a database that is not imported are unverified.
 """
@@ -52,6 +53,9 @@ def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | None:
     ):
         _refuse_individual(ctx, m["kind"].upper(), m["name"])
         return None
+    if m := match(r"ALTER DATABASE (?P<ie>IF EXISTS )?(?P<db>{IDENT}) (?:SET COMMENT ?= ?(?P<text>{STRING})|"
+                  r"(?P<unset>UNSET COMMENT))", sql):
+        return _comment(ctx, norm(m["db"]), None if m["unset"] else unquote_literal(m["text"]))
     if m := match(r"SHOW (?:TERSE )?DATABASES(?: LIKE (?P<like>{STRING}))?", sql):
         return _show_databases(ctx, unquote_literal(m["like"]) if m["like"] else None)
     for pattern in _USES:
@@ -115,6 +119,21 @@ def _imported_privileges(ctx: Context, database: str, role: str, grant: bool) ->
     return Result.status(SUCCESS)
 
 
+def _comment(ctx: Context, database: str, text: str | None) -> Result | None:
+    """ALTER DATABASE d SET COMMENT = '…' | UNSET COMMENT on a database created from a share (its owner
+    only; https://docs.snowflake.com/en/sql-reference/sql/alter-database): kept with the import and
+    shown by SHOW DATABASES. Other databases go on to fakesnow."""
+    with ctx.catalog.lock:
+        imp = _imports(ctx).get(database)
+        if imp is None:
+            return None
+        if not ctx.has("OWNERSHIP", "DATABASE", quote(database)):
+            raise insufficient_privileges("database", quote(database))
+        imp["comment"] = text or None
+        ctx.catalog.save()
+    return Result.status(SUCCESS)
+
+
 def _show_databases(ctx: Context, like: str | None) -> Result:
     cur = ctx.fakesnow("SHOW DATABASES").cursor
     names = [d[0] for d in cur.description]
@@ -135,6 +154,8 @@ def _show_databases(ctx: Context, like: str | None) -> Result:
             row["origin"] = (
                 "<revoked>" if imp.get("revoked") else f"{ctx.server.org_name}.{imp['provider']}.{imp['share']}"
             )
+            if "comment" in row:
+                row["comment"] = imp.get("comment") or row["comment"]
         out.append(tuple(row[n] for n in names))
     types = {"created_on": TIMESTAMP, "retention_time": FIXED}
     columns = [(n, types[n]) if n in types else n for n in names]

@@ -1,5 +1,6 @@
-"""CREATE [OR REPLACE] VIEW (privilege check, ownership, its text recorded) and GET_DDL('VIEW', ...),
-which fakesnow lacks. SHOW VIEWS itself is fakesnow's (Snowflake's columns)."""
+"""CREATE [OR REPLACE] VIEW (privilege check, ownership, its text and COMMENT recorded), ALTER VIEW …
+SET/UNSET COMMENT and GET_DDL('VIEW', ...), which fakesnow lacks. SHOW VIEWS is fakesnow's (Snowflake's
+columns) with the `comment` column filled from the record (fakesnow leaves it empty)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import re
 from sqlglot import Expr, exp
 
 from cortex_local.catalog_records import ViewRec
-from cortex_local.errors import does_not_exist, unsupported
-from cortex_local.handlers.base import Context, CursorResult, Result
-from cortex_local.handlers.common import table_parts
+from cortex_local.errors import does_not_exist, insufficient_privileges, unsupported
+from cortex_local.handlers.base import BOOLEAN, TEXT, TIMESTAMP, Context, CursorResult, Result
+from cortex_local.handlers.common import SHOW_TAIL, SUCCESS, match, table_parts
 from cortex_local.handlers.objects import require_create_in_schema
 from cortex_local.handlers.securables import table_exists
-from cortex_local.idents import QNAME, qualified, quote
+from cortex_local.idents import QNAME, qualified, quote, unquote_literal
 
 _HEAD = re.compile(
     rf"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(SECURE\s+)?(?:RECURSIVE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?{QNAME}",
@@ -21,7 +22,15 @@ _HEAD = re.compile(
 )
 
 
+_COMMENT = re.compile(r"^\s*COMMENT\s*=\s*('(?:[^'\\]|''|\\.)*')", re.IGNORECASE)
+_TYPES = {"created_on": TIMESTAMP, "is_secure": BOOLEAN, "is_materialized": BOOLEAN}
+
+
 def handle(ctx: Context, sql: str, expr: Expr | None) -> Result | CursorResult | None:
+    if m := match(r"ALTER VIEW (IF EXISTS )?({QNAME}) (?:SET COMMENT ?= ?({STRING})|(UNSET COMMENT))", sql):
+        return _set_comment(ctx, m[2], bool(m[1]), None if m[4] else unquote_literal(m[3]))
+    if match(r"SHOW (?:TERSE )?VIEWS" + SHOW_TAIL, sql):
+        return _show_views(ctx, sql)
     if isinstance(expr, exp.Create) and str(expr.args.get("kind") or "").upper() == "VIEW":
         return _create_view(ctx, sql, expr)
     if isinstance(expr, exp.Select) and any(
@@ -42,10 +51,55 @@ def _create_view(ctx: Context, sql: str, expr: Expr) -> CursorResult:
     secure = "secure " if head and head[1] else ""
     body = sql[head.end() :] if head else " as " + expr.expression.sql("snowflake")
     ddl = f"create or replace {secure}view {qualified(db, schema, name)}{body};"
-    ctx.catalog.record_view(ctx.account, ViewRec(db, schema, name, ddl))
+    said = _COMMENT.match(body)
+    comment = unquote_literal(said[1]) if said else None
+    ctx.catalog.record_view(ctx.account, ViewRec(db, schema, name, ddl, comment))
     if not existed or expr.args.get("replace"):
         ctx.catalog.set_owner(ctx.account, "VIEW", qualified(db, schema, name), ctx.role)
     return result
+
+
+def _set_comment(ctx: Context, name: str, if_exists: bool, text: str | None) -> Result:
+    """ALTER VIEW [IF EXISTS] v SET COMMENT = '…' | UNSET COMMENT: the view's owner only
+    (https://docs.snowflake.com/en/sql-reference/sql/alter-view)."""
+    db, schema, obj = ctx.resolve(name, 3)
+    key = qualified(db, schema, obj)
+    with ctx.catalog.lock:
+        view = ctx.catalog.view(ctx.account, key)
+        if view is None or not table_exists(ctx, db, schema, obj, "VIEW"):
+            if if_exists:
+                return Result.status(SUCCESS)
+            raise does_not_exist(key)
+        if not ctx.has("OWNERSHIP", "VIEW", key):
+            raise insufficient_privileges("view", quote(obj))
+        view.comment = text or None
+        ctx.catalog.record_view(ctx.account, view)
+    return Result.status(SUCCESS)
+
+
+def _show_views(ctx: Context, sql: str) -> Result:
+    cur = ctx.fakesnow(sql, ctx.params).cursor
+    names = [d[0] for d in cur.description]
+    rows = [list(r) for r in cur.fetchall()]
+    at = {n: i for i, n in enumerate(names)}
+    if {"database_name", "schema_name", "name", "comment", "owner"} <= set(at):
+        shown = []
+        for row in rows:
+            key = qualified(row[at["database_name"]], row[at["schema_name"]], row[at["name"]])
+            view = ctx.catalog.view(ctx.account, key)
+            if view is None:
+                shown.append(row)  # not made through CREATE VIEW here (fakesnow's own): as fakesnow prints it
+                continue
+            # SHOW lists only the views the current role holds a privilege on, each with the role that
+            # owns it (docs.snowflake.com/en/sql-reference/sql/show-views: the owner column)
+            if not ctx.has("SELECT", "VIEW", key):
+                continue
+            row[at["owner"]] = ctx.catalog.owner(ctx.account, "VIEW", key) or row[at["owner"]]
+            if view.comment is not None:
+                row[at["comment"]] = view.comment
+            shown.append(row)
+        rows = shown
+    return Result.table([(n, _TYPES.get(n, TEXT)) for n in names], rows)
 
 
 def _get_ddl(ctx: Context, expr: exp.Select) -> Result:

@@ -64,3 +64,7 @@ class SnowflakeStatementError(CortexProviderError):
             code = f" [errno {errno}" + (f", sqlstate {sqlstate}" if sqlstate else "") + "]"
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         super().__init__(f"{kind} failed{tries}{code}: {message}")
+
+
+class SnowflakeUnreachable(SnowflakeStatementError):
+    """Snowflake did not answer (network failure or time limit) after the session's bounded retries."""

@@ -4,85 +4,28 @@
 column names. Transient failures (connection reset, HTTP 5xx, dropped session, connector network
 errnos) are retried with capped exponential backoff; a dropped connection is reopened first.
 Statements that are not idempotent (FINETUNE CREATE) are retried only when the failure happened
-before they were sent (while connecting). Everything else surfaces as SnowflakeStatementError
+before they were sent (while connecting). Retries are bounded in attempts and in wall time
+(`RetryPolicy.max_elapsed_s`; each attempt is itself bounded by the connector's login/network
+timeouts, see settings.py), so a Snowflake that went away ends as SnowflakeUnreachable naming the URL
+and the settings to change, within about two minutes. Everything else surfaces as SnowflakeStatementError
 with Snowflake's message, errno, sqlstate and the statement kind, scrubbed of the secrets.
 """
 
 from __future__ import annotations
 
 import contextlib
-import random
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
-from cortex_provider.errors import ParseError, SnowflakeStatementError
-from cortex_provider.settings import ConnectionSettings
+from cortex_provider.connection_settings import ConnectionSettings
+from cortex_provider.errors import ParseError, SnowflakeStatementError, SnowflakeUnreachable
+from cortex_provider.pool import Connection, Cursor, Pool, connections_limit
+from cortex_provider.retry import RetryPolicy, bounded_backoff, classify
 from cortex_provider.sql.rows import Rows, rows_from_cursor
 from cortex_provider.sql.statement import Statement
-
-# Connector/GS error numbers worth another attempt (snowflake.connector.errorcode, network.py).
-RETRYABLE_ERRNOS = frozenset(
-    {
-        250001,  # ER_FAILED_TO_CONNECT_TO_DB
-        250002,  # ER_CONNECTION_IS_CLOSED
-        250003,  # ER_FAILED_TO_REQUEST (HTTP failure after the connector's own retries)
-        250005,  # ER_FAILED_TO_SERVER
-        251011,  # ER_CONNECTION_TIMEOUT
-        251012,  # ER_RETRYABLE_CODE
-        252007,  # ER_FAILED_TO_RENEW_SESSION
-        390110,
-        390111,
-        390112,
-        390114,  # id token expired, session gone, session expired, master token expired
-    }
-)
-# Of those, the ones that mean the connection itself is dead and must be reopened.
-RECONNECT_ERRNOS = frozenset({250002, 252007, 390110, 390111, 390112, 390114})
-_HTTP_5XX = re.compile(
-    r"\bHTTP (5\d\d)\b|\b(50[0-4]) (Internal Server Error|Bad Gateway|Service Unavailable)"
-)
-_RETRYABLE_CLASSES = {
-    "OperationalError",
-    "InterfaceError",
-    "InternalServerError",
-    "ServiceUnavailableError",
-    "GatewayTimeoutError",
-    "BadGatewayError",
-    "OtherHTTPRetryableError",
-    "TooManyRequests",
-    "RequestTimeoutError",
-}
-
-
-class Cursor(Protocol):
-    description: Sequence[Any] | None
-
-    def execute(self, command: str) -> Any: ...
-    def fetchall(self) -> Sequence[Sequence[Any]]: ...
-    def close(self) -> Any: ...
-
-
-class Connection(Protocol):
-    def cursor(self) -> Cursor: ...
-    def close(self) -> Any: ...
-    def is_closed(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    jitter: float = 0.1  # fraction of the delay added at random
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        base: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return base * (1 + self.jitter * rand())
 
 
 @dataclass(frozen=True)
@@ -119,34 +62,22 @@ def _columns(description: Sequence[Any] | None) -> list[Column]:
     return out
 
 
-def classify(exc: BaseException) -> tuple[bool, bool]:
-    """(retryable, reconnect) for an exception raised by the driver."""
-    if isinstance(exc, ConnectionError | TimeoutError):
-        return True, True
-    errno = getattr(exc, "errno", None)
-    sqlstate = str(getattr(exc, "sqlstate", "") or "")
-    if isinstance(errno, int) and errno in RETRYABLE_ERRNOS:
-        return True, errno in RECONNECT_ERRNOS
-    if sqlstate.startswith("08"):  # SQLSTATE class 08: connection exception
-        return True, True
-    if isinstance(errno, int) and 290500 <= errno <= 290599:  # ER_HTTP_GENERAL_ERROR + 5xx
-        return True, False
-    message = str(getattr(exc, "msg", None) or exc)
-    if _HTTP_5XX.search(message):
-        return True, False
-    if type(exc).__name__ in _RETRYABLE_CLASSES and type(exc).__module__.startswith("snowflake."):
-        return True, type(exc).__name__ == "InterfaceError"
-    return False, False
+_CONNECTOR_IMPORT = threading.Lock()
 
 
 def _default_connect(settings: ConnectionSettings) -> Connection:
-    import snowflake.connector
+    # Imported on first use, by one thread: parallel first imports of the connector failed with
+    # KeyError: 'snowflake.connector' (pulumi/restore.py); a process sending no SQL never pays for it.
+    with _CONNECTOR_IMPORT:
+        import snowflake.connector
 
-    return cast(Connection, snowflake.connector.connect(**settings.connect_kwargs()))
+    kwargs = settings.connect_kwargs() | {"backoff_policy": bounded_backoff(settings.network_timeout)}
+    return cast(Connection, snowflake.connector.connect(**kwargs))
 
 
 class Session:
-    """A lazily opened, self-healing connection that runs Statements."""
+    """Lazily opened, self-healing connections that run Statements; safe for parallel callers (each
+    statement's execute + fetch has a connection to itself, see pool.py)."""
 
     def __init__(
         self,
@@ -156,45 +87,42 @@ class Session:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         observer: StatementObserver | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_connections: int | None = None,
     ) -> None:
         self.settings = settings
         self._connect = connect
-        self.retry = retry or RetryPolicy()
+        # The connector already retries within each request for network_timeout seconds: the session's
+        # own retries add at most that much again (and never more than the policy's default budget).
+        self.retry = retry or RetryPolicy(max_elapsed_s=min(RetryPolicy.max_elapsed_s, settings.network_timeout))
         self._sleep = sleep
+        self._clock = clock
         self.observers: list[StatementObserver] = [observer] if observer else []
-        self._conn: Connection | None = None
-        self._lock = threading.Lock()
-        self.connects = 0  # how many times a connection was opened (reconnects included)
+        limit = connections_limit() if max_connections is None else max_connections
+        self._pool = Pool(lambda: self._connect(self.settings), limit)
+
+    @property
+    def connects(self) -> int:
+        """How many times a connection was opened (reconnects included)."""
+        return self._pool.opened
+
+    @property
+    def connect_seconds(self) -> float:
+        """Seconds spent opening connections (logins)."""
+        return self._pool.open_s
+
+    @property
+    def _conn(self) -> Connection | None:
+        """The idle connection the next statement uses (tests look at it)."""
+        return self._pool.last_idle
 
     def __repr__(self) -> str:
         s = self.settings
-        state = "connected" if self._conn is not None else "idle"
+        state = "connected" if self._pool.opened else "idle"
         return f"Session(account={s.account!r}, user={s.user!r}, role={s.role!r}, {state})"
 
-    # -- connection management -------------------------------------------------------------
-    def _connection(self) -> Connection:
-        with self._lock:
-            conn = self._conn
-            if conn is not None and _is_closed(conn):
-                self._conn = conn = None
-            if conn is None:
-                conn = self._connect(self.settings)
-                self._conn = conn
-                self.connects += 1
-            return conn
-
-    def _drop(self, conn: Connection) -> None:
-        with self._lock:
-            if self._conn is conn:
-                self._conn = None
-        with contextlib.suppress(Exception):  # a dead connection may fail to close; it is discarded anyway
-            conn.close()
-
     def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._pool.close()
 
     # -- execution ---------------------------------------------------------------------------
     def execute(self, stmt: Statement) -> Rows:
@@ -212,12 +140,14 @@ class Session:
             )
         sql = stmt.sql()
         attempt = 0
+        first = self._clock()
         while True:
             attempt += 1
             sent = connected = False
             started = time.monotonic()
+            conn: Connection | None = None
             try:
-                conn = self._connection()
+                conn = self._pool.take()
                 connected = True
                 cur = conn.cursor()
                 try:
@@ -230,13 +160,20 @@ class Session:
             except Exception as exc:
                 self._notify(StatementEvent(stmt.kind, sql, attempt, time.monotonic() - started, None, exc))
                 retryable, reconnect = classify(exc)
-                if reconnect and self._conn is not None:
-                    self._drop(self._conn)
+                if conn is not None:
+                    (self._pool.discard if reconnect else self._pool.give)(conn)
                 may_retry = retryable and (stmt.idempotent or not sent)
-                if not may_retry or attempt >= self.retry.max_attempts:
-                    raise self._wrap(stmt, exc, attempt, connected) from None
-                self._sleep(self.retry.delay(attempt))
+                delay = self.retry.delay(attempt)
+                if not may_retry or self.retry.gives_up(attempt, self._clock() - first, delay):
+                    elapsed = self._clock() - first if retryable else None
+                    raise self._wrap(stmt, exc, attempt, connected, elapsed) from None
+                self._sleep(delay)
                 continue
+            except BaseException:  # interrupted mid-statement: the connection's state is unknown
+                if conn is not None:
+                    self._pool.discard(conn)
+                raise
+            self._pool.give(conn)
             self._notify(StatementEvent(stmt.kind, sql, attempt, time.monotonic() - started, len(rows), None))
             return columns, rows
 
@@ -252,15 +189,26 @@ class Session:
             observer(event)
 
     def _wrap(self, stmt: Statement, exc: BaseException, attempts: int,
-              connected: bool = True) -> SnowflakeStatementError:
+              connected: bool = True, elapsed_s: float | None = None) -> SnowflakeStatementError:
+        """Snowflake's error with the statement kind; a network failure (elapsed_s set) names the
+        URL tried and the time limits to change."""
         raw = getattr(exc, "raw_msg", None) or getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        s = self.settings
         if not connected:  # say where we tried: a wrong host/port/account is the usual cause
-            raw = (f"could not connect to {self.settings.endpoint()}: {raw}. Fix: check cortex:host, "
+            raw = (f"could not connect to {s.endpoint()}: {raw}. Fix: check cortex:host, "
                    "cortex:port and cortex:account (or SNOWFLAKE_HOST/SNOWFLAKE_PORT/SNOWFLAKE_ACCOUNT) "
-                   "and that the server is reachable")
+                   f"and that the server is reachable (a login may take cortex:loginTimeout={s.login_timeout}s)")
+        elif elapsed_s is not None:
+            raw = (f"Snowflake at {s.endpoint()} did not answer: {raw}. Fix: check that it is reachable; "
+                   f"each request may take cortex:networkTimeout={s.network_timeout}s "
+                   f"(login cortex:loginTimeout={s.login_timeout}s; or SNOWFLAKE_NETWORK_TIMEOUT / "
+                   "SNOWFLAKE_LOGIN_TIMEOUT)")
+        if elapsed_s is not None:
+            raw = f"{raw} [gave up after {elapsed_s:.0f}s]"
         errno = getattr(exc, "errno", None)
         sqlstate = getattr(exc, "sqlstate", None)
-        return SnowflakeStatementError(
+        error_type = SnowflakeUnreachable if elapsed_s is not None else SnowflakeStatementError
+        return error_type(
             kind=stmt.kind,
             message=scrub(str(raw), self.settings.secrets()),
             errno=errno if isinstance(errno, int) and errno >= 0 else None,
@@ -274,13 +222,6 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
-
-
-def _is_closed(conn: Connection) -> bool:
-    try:
-        return bool(conn.is_closed())
-    except Exception:
-        return True
 
 
 def _quiet_close(cur: Cursor) -> None:

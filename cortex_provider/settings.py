@@ -11,142 +11,56 @@
     _DATABASE, _SCHEMA, _HOST, _PORT, _PROTOCOL, _AUTHENTICATOR, _PRIVATE_KEY, _PRIVATE_KEY_PATH,
     _PRIVATE_KEY_PASSPHRASE).
 Secrets are pydantic SecretStr: repr/str/model_dump show '**********', never the value.
+
+Time limits and platform detection resolve the same way (config `cortex:loginTimeout`,
+`cortex:networkTimeout`, `cortex:platformDetectionTimeout`; connections.toml `login_timeout`,
+`network_timeout`, `platform_detection_timeout_seconds`; env SNOWFLAKE_LOGIN_TIMEOUT,
+SNOWFLAKE_NETWORK_TIMEOUT, SNOWFLAKE_PLATFORM_DETECTION_TIMEOUT). The connector's own defaults wait
+forever on a statement when Snowflake is unreachable, so both get a bound here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr
-
+from cortex_provider.connection_settings import PUBLIC_FIELDS, ConnectionSettings
 from cortex_provider.errors import SettingsError
 
 CONFIG_NAMESPACE = "cortex"
-_PUBLIC = (
-    "account",
-    "user",
-    "role",
-    "warehouse",
-    "database",
-    "schema",
-    "host",
-    "port",
-    "protocol",
-    "authenticator",
-)
-_SECRET = ("password", "private_key", "private_key_passphrase")
 # field -> stack config key (camelCase, as Pulumi config keys are conventionally written)
-_CONFIG_KEYS = {f: f for f in _PUBLIC} | {
+_CONFIG_KEYS = {f: f for f in PUBLIC_FIELDS} | {
     "password": "password",
     "private_key": "privateKey",
     "private_key_path": "privateKeyPath",
     "private_key_passphrase": "privateKeyPassphrase",
 }
-_TOML_KEYS = {f: (f,) for f in _PUBLIC} | {
+_TOML_KEYS = {f: (f,) for f in PUBLIC_FIELDS} | {
     "password": ("password",),
     "private_key": ("private_key",),
     "private_key_path": ("private_key_file", "private_key_path"),
     "private_key_passphrase": ("private_key_file_pwd", "private_key_passphrase"),
 }
-_ENV_KEYS = {f: (f"SNOWFLAKE_{f.upper()}",) for f in _PUBLIC} | {
+_ENV_KEYS = {f: (f"SNOWFLAKE_{f.upper()}",) for f in PUBLIC_FIELDS} | {
     "password": ("SNOWFLAKE_PASSWORD",),
     "private_key": ("SNOWFLAKE_PRIVATE_KEY",),
     "private_key_path": ("SNOWFLAKE_PRIVATE_KEY_PATH", "SNOWFLAKE_PRIVATE_KEY_FILE"),
     "private_key_passphrase": ("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "SNOWFLAKE_PRIVATE_KEY_FILE_PWD"),
 }
+# Numeric knobs: field -> (stack config key, connections.toml key, env variable, type).
+_LIMITS: dict[str, tuple[str, str, str, type]] = {
+    "login_timeout": ("loginTimeout", "login_timeout", "SNOWFLAKE_LOGIN_TIMEOUT", int),
+    "network_timeout": ("networkTimeout", "network_timeout", "SNOWFLAKE_NETWORK_TIMEOUT", int),
+    "platform_detection_timeout": (
+        "platformDetectionTimeout", "platform_detection_timeout_seconds", "SNOWFLAKE_PLATFORM_DETECTION_TIMEOUT",
+        float,
+    ),
+}
 # Authenticators that need neither a password nor a private key from us.
 _NO_SECRET_AUTH = {"EXTERNALBROWSER", "OAUTH", "WORKLOAD_IDENTITY", "PROGRAMMATIC_ACCESS_TOKEN"}
-
-
-class ConnectionSettings(BaseModel):
-    """Everything needed to open one Snowflake connection. Immutable and hashable by value."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    account: str
-    user: str
-    role: str | None = None
-    warehouse: str | None = None
-    database: str | None = None
-    schema_: str | None = None
-    host: str | None = None
-    port: int | None = None
-    protocol: str | None = None
-    authenticator: str | None = None
-    password: SecretStr | None = None
-    private_key: SecretStr | None = None  # PEM text
-    private_key_passphrase: SecretStr | None = None
-    login_timeout: int = 60
-    network_timeout: int | None = None
-    sources: dict[str, str] = {}  # field -> where it came from ("config", "connections.toml:x", "env")
-
-    def cache_key(self) -> tuple[Any, ...]:
-        """Identity of the connection these settings open (secrets folded into a digest)."""
-        digest = hashlib.sha256()
-        for name in _SECRET:
-            secret = getattr(self, name)
-            digest.update(b"\x00" + (secret.get_secret_value().encode() if secret else b"\x01"))
-        public = tuple(getattr(self, f if f != "schema" else "schema_") for f in _PUBLIC)
-        return (*public, self.login_timeout, self.network_timeout, digest.hexdigest())
-
-    def connect_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for snowflake.connector.connect (private key as DER bytes)."""
-        kwargs: dict[str, Any] = {
-            "account": self.account,
-            "user": self.user,
-            "login_timeout": self.login_timeout,
-        }
-        for name in _PUBLIC[2:]:
-            value = getattr(self, "schema_" if name == "schema" else name)
-            if value is not None:
-                kwargs[name] = value
-        if self.network_timeout is not None:
-            kwargs["network_timeout"] = self.network_timeout
-        if self.private_key is not None:
-            kwargs["private_key"] = pem_to_der(self.private_key, self.private_key_passphrase)
-            kwargs.setdefault("authenticator", "SNOWFLAKE_JWT")
-        elif self.password is not None:
-            kwargs["password"] = self.password.get_secret_value()
-        return kwargs
-
-    def endpoint(self) -> str:
-        """Where a connection goes, for error messages: URL, account and user (never a secret)."""
-        host = self.host or f"{self.account}.snowflakecomputing.com"
-        url = f"{self.protocol or 'https'}://{host}:{self.port or 443}"
-        return f"{url} (account {self.account!r}, user {self.user!r})"
-
-    def secrets(self) -> list[str]:
-        """Secret values, so error text can be scrubbed of them."""
-        return [
-            s.get_secret_value() for s in (self.password, self.private_key, self.private_key_passphrase) if s
-        ]
-
-
-def pem_to_der(pem: SecretStr, passphrase: SecretStr | None) -> bytes:
-    """PEM private key (optionally encrypted) -> unencrypted PKCS#8 DER, what the connector expects."""
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        key = serialization.load_pem_private_key(
-            pem.get_secret_value().encode(),
-            password=passphrase.get_secret_value().encode() if passphrase else None,
-        )
-    except (ValueError, TypeError) as exc:  # never echo the key material
-        raise SettingsError(
-            f"the private key could not be loaded ({type(exc).__name__}: wrong format or passphrase). "
-            'Fix: give a PEM key via `pulumi config set --secret cortex:privateKey -- "$(cat key.p8)"` '
-            "and, if it is encrypted, `pulumi config set --secret cortex:privateKeyPassphrase ...`"
-        ) from None
-    return key.private_bytes(
-        encoding=serialization.Encoding.DER,
-        format=serialization.PrivateFormat.PKCS8,
-        encryption_algorithm=serialization.NoEncryption(),
-    )
 
 
 def _config_get(config: Mapping[str, Any], key: str, namespace: str) -> Any:
@@ -233,7 +147,35 @@ def resolve_settings(
     if "schema" in values:
         values["schema_"] = values.pop("schema")
     values = {k: str(v) if k != "port" else v for k, v in values.items()}
-    return ConnectionSettings(**values, sources=sources)
+    limits = _resolve_limits(config, toml, env, namespace, sources, conn_name)
+    return ConnectionSettings(**values, **limits, sources=sources)
+
+
+def _resolve_limits(config: Mapping[str, Any], toml: Mapping[str, Any], env: Mapping[str, str], ns: str,
+                    sources: dict[str, str], conn_name: Any) -> dict[str, Any]:
+    """The time limits, first found wins as for every other field; a bad value names its key."""
+    out: dict[str, Any] = {}
+    for field, (config_key, toml_key, env_key, kind) in _LIMITS.items():
+        candidates = (
+            ("config", _config_get(config, config_key, ns), f"{ns}:{config_key}"),
+            (f"connections.toml:{conn_name}", toml.get(toml_key), f"{toml_key} in connections.toml"),
+            ("env", env.get(env_key), env_key),
+        )
+        for source, value, where in candidates:
+            if value is None or value == "":
+                continue
+            try:
+                number = kind(value)
+            except (TypeError, ValueError):
+                number = -1
+            if number < 0:
+                raise SettingsError(
+                    f"{where} = {value!r} is not a number of seconds. Fix: "
+                    f"`pulumi config set {ns}:{config_key} 60` (0 turns platform detection off)"
+                )
+            out[field], sources[field] = number, source
+            break
+    return out
 
 
 def _require(values: Mapping[str, Any], ns: str) -> None:

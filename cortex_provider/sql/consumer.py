@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from cortex_provider.errors import InvalidIdentifier, InvalidInput
-from cortex_provider.sql import literals
+from cortex_provider.sql import clauses
 from cortex_provider.sql.identifiers import AccountName, Identifier
 from cortex_provider.sql.rows import Reader, Row
 from cortex_provider.sql.statement import Statement
@@ -90,7 +90,7 @@ class ShowDatabases(Statement):
     like: Identifier
 
     def sql(self) -> str:
-        return f"SHOW DATABASES LIKE {literals.like_exact(self.like.name)}"
+        return clauses.show("DATABASES", self.like)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class ShowModelsInDatabase(Statement):
     database: Identifier
 
     def sql(self) -> str:
-        return f"SHOW MODELS IN DATABASE {self.database.sql()}"
+        return clauses.show("MODELS", scope=clauses.in_database(self.database))
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class DropDatabase(Statement):
     database: Identifier
 
     def sql(self) -> str:
-        return f"DROP DATABASE IF EXISTS {self.database.sql()}"
+        return clauses.drop("DATABASE", self.database)
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ class DatabaseInfo:
     kind: str
     origin: str
     owner: str | None = None
+    comment: str | None = None
 
     @property
     def imported(self) -> bool:
@@ -148,6 +149,7 @@ def parse_databases(rows: Iterable[Row]) -> list[DatabaseInfo]:
                 kind=(r.opt_text("kind") or "STANDARD").upper(),
                 origin=r.opt_text("origin") or "",
                 owner=r.opt_text("owner"),
+                comment=r.opt_text("comment"),
             )
         )
     return out

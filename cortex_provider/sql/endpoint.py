@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cortex_provider.errors import InvalidInput
-from cortex_provider.sql import literals
+from cortex_provider.sql import clauses, literals
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
 from cortex_provider.sql.rows import Reader, Row
 from cortex_provider.sql.statement import Statement
@@ -64,6 +64,7 @@ class CreateEndpoint(Statement):
     endpoint: QualifiedName
     model: QualifiedName
     version: str
+    owner: dict[str, str] | None = None  # the release resource's ownership record, kept in the same COMMENT
 
     def __post_init__(self) -> None:
         self.endpoint.full("endpoint")
@@ -74,7 +75,10 @@ class CreateEndpoint(Statement):
         return f"SNOWFLAKE.CORTEX.COMPLETE({literals.string(self.model.sql(), 'model')}, prompt)"
 
     def sql(self) -> str:
-        comment = COMMENT_PREFIX + json.dumps({"serving": self.version, "model": self.model.sql()})
+        data: dict[str, Any] = {"serving": self.version, "model": self.model.sql()}
+        if self.owner is not None:
+            data["owner"] = self.owner
+        comment = COMMENT_PREFIX + json.dumps(data)
         return (f"CREATE OR REPLACE SECURE FUNCTION {self.endpoint.sql()}(prompt VARCHAR) COPY GRANTS "
                 f"RETURNS VARCHAR COMMENT = {literals.string(comment, 'comment')} "
                 f"AS {literals.string(self.body(), 'body')}")
@@ -113,8 +117,7 @@ class ShowUserFunctions(Statement):
     like: Identifier | None = None
 
     def sql(self) -> str:
-        like = f" LIKE {literals.like_exact(self.like.name)}" if self.like is not None else ""
-        return f"SHOW USER FUNCTIONS{like} IN SCHEMA {self.schema.sql()}"
+        return clauses.show("USER FUNCTIONS", self.like, clauses.in_schema(self.schema))
 
 
 @dataclass(frozen=True)

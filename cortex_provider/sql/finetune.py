@@ -1,7 +1,7 @@
-"""SNOWFLAKE.CORTEX.FINETUNE(...) and COMPLETE(...) calls, plus model SHOW/DROP.
+"""SNOWFLAKE.CORTEX.FINETUNE(...) calls, plus model SHOW/DROP.
 
-Every function result is aliased (JOB_ID, JOB, JOBS, RESULT, COMPLETION) so that parsers read it
-by column name, not position.
+Every function result is aliased (JOB_ID, JOB, JOBS, RESULT) so that parsers read it by column name,
+not position.
 """
 
 from __future__ import annotations
@@ -11,21 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
-from cortex_provider.sql import literals
+from cortex_provider.sql import clauses, literals
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
-from cortex_provider.sql.statement import Statement, UserQuery, embed
+from cortex_provider.sql.statement import Statement, UserQuery
 
-# Documented base models and their (prompt, completion) share of the context window, in tokens
-# (the doc's "6k" read as 6 * 1024).
-CONTEXT_LIMITS: dict[str, tuple[int, int]] = {
-    "llama3-8b": (6 * 1024, 2 * 1024),
-    "llama3-70b": (6 * 1024, 2 * 1024),
-    "llama3.1-8b": (20 * 1024, 4 * 1024),
-    "llama3.1-70b": (12 * 1024, 4 * 1024),
-    "mistral-7b": (28 * 1024, 4 * 1024),
-    "mixtral-8x7b": (28 * 1024, 4 * 1024),
-}
 _MODEL_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,127}")
 _JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
 _FN = "SNOWFLAKE.CORTEX.FINETUNE"
@@ -34,7 +25,7 @@ _FN = "SNOWFLAKE.CORTEX.FINETUNE"
 def check_base_model(name: str, field: str = "base_model") -> str:
     """A base-model name is a plain token (it is still rendered as a literal)."""
     if not isinstance(name, str) or not _MODEL_TOKEN.fullmatch(name):
-        raise InvalidInput(field, f"{name!r} is not a model name", f"use one of {', '.join(CONTEXT_LIMITS)}")
+        raise InvalidInput(field, f"{name!r} is not a model name", f"use one of {', '.join(catalogue.ACCEPTED)}")
     return name
 
 
@@ -117,49 +108,6 @@ class FinetuneCancel(Statement):
 
 
 @dataclass(frozen=True)
-class Complete(Statement):
-    """SELECT COMPLETE('<model>', '<prompt>') AS COMPLETION; model is a base name or db.s.model."""
-
-    kind: ClassVar[str] = "COMPLETE"
-    model: str
-    prompt: str
-
-    def __post_init__(self) -> None:
-        literals.string(self.model, "model")
-        literals.string(self.prompt, "prompt")
-
-    def sql(self) -> str:
-        return (
-            f"SELECT SNOWFLAKE.CORTEX.COMPLETE({literals.string(self.model, 'model')}, "
-            f"{literals.string(self.prompt, 'prompt')}) AS COMPLETION"
-        )
-
-
-@dataclass(frozen=True)
-class CompleteOver(Statement):
-    """COMPLETE over a query's prompt column: PROMPT, [COMPLETION AS EXPECTED,] COMPLETION."""
-
-    kind: ClassVar[str] = "COMPLETE"
-    model: str
-    query: UserQuery
-    limit: int = 10
-    with_expected: bool = True
-
-    def __post_init__(self) -> None:
-        literals.string(self.model, "model")
-        if isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 0 < self.limit <= 100_000:
-            raise InvalidInput("limit", f"{self.limit!r} is out of range", "use 1..100000")
-
-    def sql(self) -> str:
-        expected = "src.completion AS EXPECTED, " if self.with_expected else ""
-        return (
-            f"SELECT src.prompt AS PROMPT, {expected}"
-            f"SNOWFLAKE.CORTEX.COMPLETE({literals.string(self.model, 'model')}, src.prompt) AS COMPLETION "
-            f"FROM {embed(self.query)} AS src LIMIT {self.limit}"
-        )
-
-
-@dataclass(frozen=True)
 class ShowModels(Statement):
     """SHOW MODELS [LIKE '<exact>'] IN SCHEMA db.s | IN ACCOUNT (schema=None)."""
 
@@ -168,9 +116,8 @@ class ShowModels(Statement):
     like: Identifier | None = None
 
     def sql(self) -> str:
-        like = f" LIKE {literals.like_exact(self.like.name)}" if self.like is not None else ""
-        scope = f"IN SCHEMA {self.schema.sql()}" if self.schema is not None else "IN ACCOUNT"
-        return f"SHOW MODELS{like} {scope}"
+        scope = clauses.in_schema(self.schema) if self.schema is not None else clauses.in_account()
+        return clauses.show("MODELS", self.like, scope)
 
 
 @dataclass(frozen=True)
@@ -182,4 +129,4 @@ class DropModel(Statement):
         self.name.full("model")
 
     def sql(self) -> str:
-        return f"DROP MODEL IF EXISTS {self.name.sql()}"
+        return clauses.drop("MODEL", self.name)

@@ -16,7 +16,6 @@ from enum import StrEnum
 from typing import Any
 
 from cortex_provider.errors import ParseError
-from cortex_provider.sql.preflight import PREFLIGHT_COLUMNS
 from cortex_provider.sql.rows import Reader, Row, json_value, to_int
 
 
@@ -168,34 +167,6 @@ def parse_finetune_show(rows: Iterable[Row]) -> list[FinetuneJob]:
     if not isinstance(value, list):
         raise ParseError(f"FINETUNE SHOW: expected an array, got {type(value).__name__}")
     return [finetune_job_from_obj(item) for item in value]
-
-
-@dataclass(frozen=True)
-class PreflightStats:
-    row_count: int
-    distinct_pairs: int
-    total_bytes: int
-    prompt_tokens: int
-    completion_tokens: int
-    max_prompt_tokens: int
-    max_completion_tokens: int
-    rows_over_prompt_limit: int
-    rows_over_completion_limit: int
-    empty_completions: int
-    null_prompts: int
-    duplicate_rows: int
-    billed_tokens: int = 0  # one epoch, after truncation to the context split
-    held_out_rows: int = 0  # what an automatic validation split holds out
-    held_out_billed_tokens: int = 0
-
-
-def parse_preflight(rows: Iterable[Row]) -> PreflightStats:
-    rows = list(rows)
-    if len(rows) != 1:
-        raise ParseError(f"PREFLIGHT: expected one row, got {len(rows)}")
-    r = Reader(rows[0], "PREFLIGHT")
-    values = {c.lower(): to_int(r.raw(c), f"PREFLIGHT {c}") for c in PREFLIGHT_COLUMNS}
-    return PreflightStats(**values)
 
 
 @dataclass(frozen=True)

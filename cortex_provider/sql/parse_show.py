@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from cortex_provider.errors import InvalidIdentifier
 from cortex_provider.sql.grants import GrantTarget, ObjectType
-from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.identifiers import Identifier, QualifiedName
 from cortex_provider.sql.rows import Reader, Row
 
 T = TypeVar("T")
@@ -258,7 +258,3 @@ def parse_database_names(rows: Iterable[Row]) -> list[str]:
 def named(items: Iterable[T], name: Identifier) -> list[T]:
     """Keep the SHOW rows whose `name` is exactly `name` (SHOW ... LIKE matches case-insensitively)."""
     return [item for item in items if getattr(item, "name", None) == name.name]
-
-
-def schema_of(info: ViewInfo | ModelInfo) -> SchemaName:
-    return SchemaName(Identifier.of(info.database), Identifier.of(info.schema))

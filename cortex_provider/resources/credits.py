@@ -6,6 +6,8 @@ tokens, published only in its Service Consumption Table
 Rates change and differ by contract, so this project ships none as fact: a stack declares the ones it
 uses under `cortex:spec` -> `credit_rates` ({"llama3.1-8b": <credits per 1M trained tokens>}), and the
 plan and the pull-request comment show credits only for models with a declared rate.
+A teacher's labelling (COMPLETE) is billed at another rate per model: `complete_credit_rates`
+({"llama3.1-405b": <credits per 1M input + output tokens>}), read the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 SPEC_KEY = "cortex:spec"
 RATES_KEY = "credit_rates"
+COMPLETE_RATES_KEY = "complete_credit_rates"
 
 
 def parse_rates(raw: Any) -> dict[str, float]:
@@ -37,16 +40,16 @@ def parse_rates(raw: Any) -> dict[str, float]:
     return out
 
 
-def rates_from_stack_config(config: Mapping[str, Any]) -> dict[str, float]:
-    """The declared rates from the stack config the provider was configured with (`cortex:spec`
-    arrives as an object, or as its JSON text)."""
+def rates_from_stack_config(config: Mapping[str, Any], key: str = RATES_KEY) -> dict[str, float]:
+    """The declared rates (under `key`) from the stack config the provider was configured with
+    (`cortex:spec` arrives as an object, or as its JSON text)."""
     spec = config.get(SPEC_KEY)
     if isinstance(spec, str):
         try:
             spec = json.loads(spec)
         except ValueError:
             return {}
-    return parse_rates(spec.get(RATES_KEY)) if isinstance(spec, Mapping) else {}
+    return parse_rates(spec.get(key)) if isinstance(spec, Mapping) else {}
 
 
 def estimated_credits(trained_tokens: int, credits_per_million: float) -> float:

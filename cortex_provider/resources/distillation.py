@@ -7,7 +7,8 @@ no row passes through the client. The student is trained on (prompt, completion)
 the bare prompt as the teacher answered the instructed one (`training_query` output).
 
 Incremental: a row's label_hash is SHA2(label_key || prompt), label_key a digest of (teacher,
-instructions, max_tokens). The INSERT anti-joins on it, so an `up` sends to the teacher only prompts
+instructions, max_tokens, and the teacher's fine-tuning job id when the teacher is a model this stack
+trains: a retrained teacher relabels). The INSERT anti-joins on it, so an `up` sends to the teacher only prompts
 not labelled before under the current key:
 - new prompts -> only they are labelled;
 - a changed teacher, instructions or max_tokens -> a new key, so every prompt is labelled again (in
@@ -17,6 +18,8 @@ not labelled before under the current key:
 Pulumi only calls update on a diff, so the provider's `check` measures `prompts_fingerprint` (COUNT +
 hash aggregate of the distinct prompts, one read-only SELECT): new prompts change an input, and
 `up` labels them. Id: the table's `DB.SCHEMA.TABLE`; `target_table` changes replace.
+What labelling costs (COMPLETE tokens) is planned by distillation_plan.py and, after labelling, counted
+into the outputs complete_input_tokens / complete_output_tokens (the current labels' tokens).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from snowflake.connector.constants import FIELD_ID_TO_NAME
 
-from cortex_provider.errors import CortexProviderError, ParseError, SnowflakeStatementError
+from cortex_provider.errors import CortexProviderError, InvalidInput, ParseError, SnowflakeStatementError
 from cortex_provider.resources.base import Applied, ResourceCore
 from cortex_provider.resources.names import cortex_model, qualified, query_text, to_qualified
 from cortex_provider.session import Session
@@ -45,11 +48,20 @@ from cortex_provider.sql.distill import (
     training_select,
 )
 from cortex_provider.sql.identifiers import QualifiedName
+from cortex_provider.sql.labelling import LabelTokens
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import ShapeProbe
 
 TEXT_TYPE_CODE = 2
 DOES_NOT_EXIST = 2003
+
+
+def _fine_tuned(model: str) -> bool:
+    """A fine-tuned model's DB.SCHEMA.NAME (cortex_model's canonical form), not a base model's name."""
+    try:
+        return QualifiedName.parse(model, "teacher_model").is_full
+    except InvalidInput:
+        return False
 
 
 class DistillationError(CortexProviderError, ValueError):
@@ -67,12 +79,28 @@ class DistillationSpec(BaseModel):
     prune: bool = True
     retain_on_delete: bool = True
     prompts_fingerprint: str | None = None  # measured by the provider's check, not set by users
+    # a fine-tuned teacher's job: a new job (the teacher retrained) is a new label key, so every prompt is
+    # labelled again by the new teacher
+    teacher_job_id: str | None = None
+    # the base model the teacher's tokens are counted with (COUNT_TOKENS) and its COMPLETE rate looked up
+    # by; defaults to teacher_model when that is a base model
+    teacher_base_model: str | None = None
 
     @field_validator("teacher_model")
     @classmethod
     def _teacher(cls, v: str) -> str:
         return cortex_model(v, "teacher_model", "use a Cortex model name, e.g. llama3.1-405b, or a fine-tuned "
                             "model's DB.SCHEMA.NAME")
+
+    @field_validator("teacher_base_model")
+    @classmethod
+    def _teacher_base(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        name = cortex_model(v, "teacher_base_model", "use the teacher's base model name, e.g. llama3.1-8b")
+        if _fine_tuned(name):
+            raise ValueError(f"{v!r} is a fine-tuned model. Fix: use the base model it was trained from")
+        return name
 
     @field_validator("prompts_query")
     @classmethod
@@ -102,10 +130,19 @@ class DistillationSpec(BaseModel):
     def prompts(self) -> UserQuery:
         return UserQuery(self.prompts_query, "prompts_query")
 
+    @property
+    def count_model(self) -> str | None:
+        """The base model that counts the teacher's tokens: None (~4 characters/token) when unknown."""
+        if self.teacher_base_model is not None:
+            return self.teacher_base_model
+        return None if _fine_tuned(self.teacher_model) else self.teacher_model
+
     def label_key(self) -> str:
-        """Digest of what makes a label: the teacher, the instructions and the output bound."""
-        raw = json.dumps([self.teacher_model, self.instructions, self.max_tokens])
-        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+        """Digest of what makes a label: the teacher (and its job), the instructions and the output bound."""
+        parts: list[Any] = [self.teacher_model, self.instructions, self.max_tokens]
+        if self.teacher_job_id is not None:  # absent: the key labels made before job ids counted still match
+            parts.append(self.teacher_job_id)
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
 def measure_fingerprint(session: Session, prompts_query: str) -> str:
@@ -164,6 +201,7 @@ class DistillationCore(ResourceCore[DistillationSpec]):
         pruned = _count(session.execute(PruneLabels(spec.table, key, spec.prompts)), "DELETED") \
             if spec.prune else 0
         total, current = self._counts(session, spec.table, key)
+        tokens = session.query_one(LabelTokens(spec.table, spec.instructions, key, spec.count_model)) or {}
         return {
             **spec.model_dump(mode="json", by_alias=True),
             "prompts_fingerprint": fingerprint,
@@ -174,6 +212,8 @@ class DistillationCore(ResourceCore[DistillationSpec]):
             "rows_pruned_this_run": pruned,
             "rows_total": total,
             "rows_current": current,
+            "complete_input_tokens": int(tokens.get("INPUT_TOKENS") or 0),
+            "complete_output_tokens": int(tokens.get("OUTPUT_TOKENS") or 0),
         }
 
     @staticmethod

@@ -83,8 +83,9 @@ class CortexUserGrantCore(ResourceCore[CortexUserGrantSpec]):
     def create(self, session: Session, spec: CortexUserGrantSpec) -> Applied:
         role = to_ident(spec.role)
         preexisting = self._held(session, role)
-        if not preexisting:
-            cache.write(session, GrantDatabaseRole(role), cache.CORTEX_USER_SCOPE)
+        if not preexisting:  # the row SHOW GRANTS OF DATABASE ROLE now lists for it
+            row = {"ROLE": CORTEX_USER.sql(), "GRANTED_TO": GranteeType.ROLE.value, "GRANTEE_NAME": role.name}
+            cache.write_adding(session, GrantDatabaseRole(role), cache.CORTEX_USER_SCOPE, row)
         return Applied(spec.role, self._outputs(spec.role, preexisting))
 
     def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:

@@ -8,47 +8,92 @@ so two spellings of one object compare equal in `diff`. Ids join such names with
 
 from __future__ import annotations
 
-from cortex_provider.errors import InvalidInput
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from cortex_provider.errors import InvalidIdentifier, InvalidInput
 from cortex_provider.sql.finetune import check_base_model
-from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.identifiers import AccountName, Identifier, QualifiedName, SchemaName
 from cortex_provider.sql.statement import UserQuery
 
 SEP = "|"
 
 
+@contextmanager
+def field_error(fix: str | None = None, also: str = "") -> Iterator[None]:
+    """An InvalidInput raised inside becomes pydantic's ValueError('<problem>. Fix: <fix>'), the one
+    message style of every spec (pydantic prefixes the field's name). `fix` replaces the raiser's fix;
+    `also` is appended to it."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise ValueError(f"{exc.problem}. Fix: {fix or exc.fix}{also}") from None
+
+
 def ident(value: str, field: str) -> str:
     """One identifier in SQL form; raises ValueError('<problem>. Fix: <fix>') for pydantic."""
-    try:
+    with field_error():
         return Identifier.parse(value, field).sql()
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
+
+
+def idents(values: Iterable[str], field: str) -> list[str]:
+    """Identifiers in SQL form, each once, sorted: a list whose order and spelling never diff."""
+    return sorted({ident(v, field) for v in values})
+
+
+def sorted_unique(values: Iterable[str]) -> list[str]:
+    """Each value once, sorted: a list whose order never diffs."""
+    return sorted(dict.fromkeys(values))
+
+
+def account(value: str, field: str) -> str:
+    """An account name (`ORG.ACCOUNT` or `ACCOUNT`) in SQL form; ValueError('<problem>. Fix: <fix>')."""
+    with field_error():
+        return AccountName.parse(value, field).sql()
+
+
+def same_account(a: str, b: str) -> bool:
+    """`ORG.ACCT` equals `ACCT` (a bare name means the provider's own organisation)."""
+    try:
+        x, y = AccountName.parse(a), AccountName.parse(b)
+    except InvalidIdentifier:
+        return a.upper() == b.upper()
+    if x.org and y.org:
+        return x == y
+    return x.account == y.account
 
 
 def qualified(value: str, field: str, default: SchemaName | None = None) -> QualifiedName:
     """A database.schema.name (filled from `default` when given), as a QualifiedName."""
-    try:
+    with field_error():
         return QualifiedName.parse(value, field).resolve(default, field)
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
 
 
 def query_text(value: str, field: str) -> str:
     """A user query's text, checked by UserQuery's rules; ValueError('<problem>. Fix: <fix>')."""
-    try:
+    with field_error():
         return UserQuery(value, field).text
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
 
 
 def cortex_model(value: str, field: str, fix: str) -> str:
-    """A Cortex model: a base model's name (lower-cased) or a fine-tuned DB.SCHEMA.NAME (kept as
-    written); ValueError('<problem>. Fix: <fix>') with the caller's `fix` otherwise."""
+    """A Cortex model: a base model's name (lower-cased) or a fine-tuned DB.SCHEMA.NAME (as Snowflake
+    resolves it: `db.s."M"` is DB.S.M, so a respelling is no change); ValueError('<problem>. Fix: <fix>')
+    with the caller's `fix` otherwise."""
     name = value.strip()
-    try:
+    with field_error(fix):
+        full = _fully_qualified(name)
+        name = full or name.lower()
         check_base_model(name, field)
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.problem}. Fix: {fix}") from None
-    return name if "." in name else name.lower()
+    return name
+
+
+def _fully_qualified(name: str) -> str | None:
+    """DB.SCHEMA.NAME in its canonical form, or None when `name` is no such name (a base model)."""
+    try:
+        q = QualifiedName.parse(name, "model")
+    except InvalidInput:
+        return None
+    return q.sql() if q.is_full else None
 
 
 def to_ident(sql_form: str) -> Identifier:

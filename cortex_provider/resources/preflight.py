@@ -7,9 +7,11 @@ number of input tokens * number of epochs trained"
 (https://docs.snowflake.com/en/user-guide/snowflake-cortex/cortex-finetuning, "Cost considerations"):
 per row, prompt and completion tokens each capped at the base model's share of the context window
 (longer rows are truncated, not rejected, same page), summed over the rows the job trains on, times
-epochs. Without a validation query FINETUNE splits the training data itself
-(https://docs.snowflake.com/en/sql-reference/functions/finetune-create); the held-out rows are
-evaluated, not trained on, so they are left out, by the rule in sql/preflight.py (VALIDATION_PERCENT).
+epochs (with max_epochs unset, the documented default the catalogue states: catalogue.epochs_assumed;
+the bound at the most epochs Snowflake may choose is `max_trained_tokens`). Without a validation query
+FINETUNE splits the training data itself
+(https://docs.snowflake.com/en/sql-reference/functions/finetune-create); the held-out rows are evaluated,
+not trained on, so they are left out, by the rule in sql/preflight.py (VALIDATION_PERCENT).
 Tokens come from SNOWFLAKE.CORTEX.COUNT_TOKENS where the account has it (the count the bill uses),
 else from the documented ~4 characters per token, labelled as an estimate (`token_method`).
 
@@ -33,16 +35,6 @@ from cortex_provider.sql.preflight import PreflightQuery
 from cortex_provider.sql.rows import to_int
 from cortex_provider.sql.statement import UserQuery
 
-K, MB, GB = 1024, 1024 * 1024, 1024 * 1024 * 1024
-# Training-data size limit per base model (Cortex fine-tuning docs, "Other considerations").
-DATA_LIMITS: dict[str, int] = {
-    "llama3-8b": 1 * GB,
-    "llama3-70b": 250 * MB,
-    "llama3.1-8b": 1 * GB,
-    "llama3.1-70b": 250 * MB,
-    "mistral-7b": 1 * GB,
-    "mixtral-8x7b": 250 * MB,
-}
 FEW_EXAMPLES = 200  # "Start with a few hundred examples."
 METHOD_COUNT_TOKENS = "SNOWFLAKE.CORTEX.COUNT_TOKENS"
 METHOD_ESTIMATE = "estimate: CEIL(characters / 4)"
@@ -59,11 +51,11 @@ class ModelLimits:
 
 
 def limits_for(base_model: str) -> ModelLimits | None:
-    """The context split of a catalogue model (cortex_provider/catalogue.py); limits on data are rows."""
+    """The context split and data size limit of a catalogue model (cortex_provider/catalogue.py)."""
     m = catalogue.model(base_model)
     if m is None:
         return None
-    return ModelLimits(m.name, m.prompt_tokens, m.completion_tokens, DATA_LIMITS.get(m.name, 250 * MB))
+    return ModelLimits(m.name, m.prompt_tokens, m.completion_tokens, m.data_bytes)
 
 
 class PreflightError(CortexProviderError, ValueError):
@@ -92,7 +84,8 @@ class PreflightReport:
     duplicate_rows: int
     epochs: int
     input_tokens: int
-    estimated_trained_tokens: int
+    estimated_trained_tokens: int  # billed input tokens x the epochs assumed (catalogue.epochs_assumed)
+    max_trained_tokens: int  # x the most epochs the job may train (catalogue.epochs_bound)
     billed_input_tokens: int  # one epoch: truncated to the context split, held-out rows left out
     validation_split: str  # "query" (a validation query is given) or "automatic"
     held_out_rows: int
@@ -169,7 +162,7 @@ def _report(
         return to_int(row.get(col), f"PREFLIGHT.{col}")
 
     rows, prompt_t, completion_t = n("ROW_COUNT"), n("PROMPT_TOKENS"), n("COMPLETION_TOKENS")
-    ep = epochs or 1
+    ep = catalogue.epochs_assumed(epochs)
     method = METHOD_COUNT_TOKENS if ct else METHOD_ESTIMATE
     held = n("HELD_OUT_ROWS") if auto_split else 0
     billed = n("BILLED_TOKENS") - (n("HELD_OUT_BILLED_TOKENS") if auto_split else 0)
@@ -191,6 +184,7 @@ def _report(
         epochs=ep,
         input_tokens=prompt_t + completion_t,
         estimated_trained_tokens=billed * ep,
+        max_trained_tokens=billed * catalogue.epochs_bound(epochs),
         billed_input_tokens=billed,
         validation_split="automatic" if auto_split else "query",
         held_out_rows=held,
@@ -249,5 +243,6 @@ def _judge(r: dict[str, Any], limits: ModelLimits | None, method: str, default_e
     if r["duplicate_rows"]:
         warnings.append(f"{r['duplicate_rows']} rows duplicate another (prompt, completion) pair")
     if default_epochs:
-        warnings.append("epochs not given: trained tokens estimated for 1 epoch")
+        warnings.append(f"{catalogue.EPOCHS_RULE}: trained tokens estimated for {r['epochs']} epochs, at most "
+                        f"{r['max_trained_tokens']} ({catalogue.MAX_EPOCHS} epochs)")
     return errors, warnings

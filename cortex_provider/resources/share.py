@@ -8,7 +8,8 @@ calls `<mounted db>.<schema>.<NAME>(prompt)` and it runs the provider's serving 
 be shared itself. Only
 `name` forces a replace. Read reports what SHOW SHARES / SHOW GRANTS TO SHARE say, so accounts or
 grants changed by hand surface as a diff and the next `up` repairs them. Delete drops the share,
-never the database or the models.
+never the database or the models; a share this stack adopted, or another stack's record names in its
+COMMENT, is released instead (resources/ownership.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,21 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from cortex_provider.errors import InvalidIdentifier
-from cortex_provider.resources.base import Applied, ResourceCore
+from cortex_provider.resources.base import Applied, Diff, ResourceCore
+from cortex_provider.resources.names import account, ident, same_account, sorted_unique
+from cortex_provider.resources.ownership import (
+    CREATED,
+    ORIGIN_KEY,
+    OWNER_KEY,
+    RECORDED_KEY,
+    Claim,
+    is_mine,
+    log_release,
+    parse_record,
+    release_reason,
+    released,
+    take_existing,
+)
 from cortex_provider.session import Session
 from cortex_provider.sql.endpoint import GrantEndpointUsage
 from cortex_provider.sql.grants import (
@@ -33,6 +47,7 @@ from cortex_provider.sql.grants import (
     ShowGrants,
 )
 from cortex_provider.sql.identifiers import AccountName, Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.ownership import SetComment, clear_comment
 from cortex_provider.sql.parse_show import ShareInfo, canonical_name, parse_grants, parse_shares
 from cortex_provider.sql.sharing import AlterShareAccounts, CreateShare, DropShare, ShowShares
 
@@ -40,35 +55,11 @@ _ORDER = (ObjectType.DATABASE, ObjectType.SCHEMA, ObjectType.MODEL)
 FUNCTION = "FUNCTION"  # SHOW GRANTS' granted_on for a function (an endpoint)
 
 
-def ident(text: str, field: str) -> str:
-    """User-written identifier -> the canonical rendering (`my_db` -> `MY_DB`, `"a b"` kept)."""
-    return Identifier.parse(text, field).sql()
-
-
-def account(text: str, field: str) -> str:
-    return AccountName.parse(text, field).sql()
-
-
-def same_account(a: str, b: str) -> bool:
-    """`ORG.ACCT` equals `ACCT` (a bare name means the provider's own organisation)."""
-    try:
-        x, y = AccountName.parse(a), AccountName.parse(b)
-    except InvalidIdentifier:
-        return a.upper() == b.upper()
-    if x.org and y.org:
-        return x == y
-    return x.account == y.account
-
-
 def as_written(live: Iterable[str], written: Iterable[str]) -> list[str]:
     """Live account names in the form the spec wrote them (unknown ones as printed), sorted."""
     written = list(written)
     out = {next((w for w in written if same_account(w, a)), a.upper()) for a in live}
     return sorted(out)
-
-
-def sorted_unique(values: Iterable[str]) -> list[str]:
-    return sorted(dict.fromkeys(values))
 
 
 class ShareSpec(BaseModel):
@@ -101,7 +92,7 @@ class ShareSpec(BaseModel):
         db = Identifier.parse(info.data["database"], "database")
         schema = SchemaName.parse(v, "schema", default_database=db)
         if schema.database != db:
-            raise ValueError(f"{schema.sql()} is not in database {db.sql()}; give the schema name only")
+            raise ValueError(f"{schema.sql()} is not in database {db.sql()}. Fix: give the schema name only")
         return schema.schema.sql()
 
     @field_validator("models", "functions")
@@ -116,8 +107,8 @@ class ShareSpec(BaseModel):
             q = QualifiedName.parse(text, f"{field}[{i}]").resolve(schema)
             if q.schema_name != schema:
                 raise ValueError(
-                    f"{field}[{i}]: {q.sql()} is not in {schema.sql()}; one ModelShare shares the {field} "
-                    "of one schema (declare another ModelShare for other schemas)"
+                    f"{field}[{i}]: {q.sql()} is not in {schema.sql()} (one ModelShare shares the {field} of "
+                    "one schema). Fix: declare another ModelShare for other schemas"
                 )
             names.append(q.name.sql())
         return sorted_unique(names)
@@ -188,12 +179,42 @@ class ShareCore(ResourceCore[ShareSpec]):
         return [f.alias or n for n, f in ShareSpec.model_fields.items()]
 
     def create(self, session: Session, spec: ShareSpec) -> Applied:
-        # IF NOT EXISTS: an interrupted create is finished, not failed; the reconcile converges it.
-        session.execute(CreateShare(spec.identifier, if_not_exists=True))
-        return self._converge(session, spec)
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: ShareSpec, claim: Claim) -> Applied:
+        """An existing share is taken only when its COMMENT names this resource (an interrupted create)
+        or `adopt: true` is declared (resources/ownership.py); this resource's record goes in its COMMENT."""
+        live = find_share(session, spec.identifier)
+        origin = CREATED if live is None else take_existing("ModelShare", spec.identifier.sql(),
+                                                            live.info.comment, claim)
+        record = claim.record()
+        if live is None:  # IF NOT EXISTS: a create racing another is finished, not failed
+            session.execute(CreateShare(spec.identifier, comment=record, if_not_exists=True))
+        elif record is not None and live.info.comment != record:
+            session.execute(SetComment("SHARE", spec.identifier, record))
+        applied = self._converge(session, spec)
+        return Applied(applied.id, {**applied.outputs, **claim.outputs(origin)})
 
     def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ShareSpec) -> dict[str, Any]:
-        return self._converge(session, spec).outputs
+        return {**self._converge(session, spec).outputs, **{k: olds.get(k) for k in (OWNER_KEY, ORIGIN_KEY)}}
+
+    def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+        """An imported share (`recorded: false`) plans an update of `owner`: that `up` writes the record."""
+        d = super().diff(id_, olds, news)
+        return Diff([*d.changed, OWNER_KEY], d.replaces) if olds.get(RECORDED_KEY) is False else d
+
+    def update_as(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ShareSpec, claim: Claim
+                  ) -> dict[str, Any]:
+        """`pulumi import` only reads (its preview too): the next `up` writes this stack's record, unless
+        another stack's is there (left as it is; delete then releases the share)."""
+        out = self.update(session, id_, olds, spec)
+        if olds.get(RECORDED_KEY) is False and claim.owner is not None:
+            live = find_share(session, spec.identifier)
+            record = claim.record()
+            if live is not None and record is not None and parse_record(live.info.comment) is None:
+                session.execute(SetComment("SHARE", spec.identifier, record))
+                out.update({OWNER_KEY: claim.owner.as_input(), RECORDED_KEY: True})
+        return out
 
     def _converge(self, session: Session, spec: ShareSpec) -> Applied:
         name = spec.identifier
@@ -228,10 +249,22 @@ class ShareCore(ResourceCore[ShareSpec]):
         live = find_share(session, name)
         if live is None:
             return None
-        return Applied(name.sql(), {**live_fields(live, name, props), **_refs(live.info, name)})
+        kept = {k: props[k] for k in (OWNER_KEY, ORIGIN_KEY, RECORDED_KEY) if k in props}  # a refresh keeps who made it
+        if not props:  # `pulumi import`: it only reads, the next `up` writes the record (update_as)
+            kept[RECORDED_KEY] = False
+        return Applied(name.sql(), {**live_fields(live, name, props), **_refs(live.info, name), **kept})
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
-        session.execute(DropShare(Identifier.parse(id_, "id")))
+        """Drops a share this stack created; one it adopted, or another stack's record names, is released."""
+        name = Identifier.parse(id_, "id")
+        live = find_share(session, name)
+        why = None if live is None else release_reason(props, live.info.comment)
+        if live is not None and why is not None:
+            if is_mine(props, live.info.comment):
+                session.execute(clear_comment("SHARE", name))
+            log_release(released("ModelShare", name.sql(), why))
+            return
+        session.execute(DropShare(name))
 
 
 def _refs(info: ShareInfo, name: Identifier) -> dict[str, Any]:

@@ -12,7 +12,8 @@ SHOW MODELS IN DATABASE. A dropped database reads as gone; a share the provider 
 data-share-consumers), which fails with a clear message while the provider still withholds the share.
 update: roles only (granted / revoked in place; roles granted by hand are reported, never revoked).
 delete: drops the mounted database, nothing of the provider's; a database that is not a mount of
-this share (replaced by hand) is left alone.
+this share (replaced by hand) is left alone, and a mount this stack adopted or another stack's record
+names (its COMMENT, resources/ownership.py) is released.
 """
 
 from __future__ import annotations
@@ -22,9 +23,22 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from cortex_provider.errors import InvalidInput
+from cortex_provider.errors import CortexProviderError, InvalidInput
 from cortex_provider.resources.base import Applied, Diff, ResourceCore
-from cortex_provider.resources.share import ident, sorted_unique
+from cortex_provider.resources.names import ident, sorted_unique
+from cortex_provider.resources.ownership import (
+    CREATED,
+    ORIGIN_KEY,
+    OWNER_KEY,
+    RECORDED_KEY,
+    Claim,
+    is_mine,
+    log_release,
+    parse_record,
+    release_reason,
+    released,
+    take_existing,
+)
 from cortex_provider.session import Session
 from cortex_provider.sql.consumer import (
     REVOKED_ORIGIN,
@@ -39,13 +53,14 @@ from cortex_provider.sql.consumer import (
 )
 from cortex_provider.sql.grants import GrantTarget, ShowGrants
 from cortex_provider.sql.identifiers import Identifier
+from cortex_provider.sql.ownership import SetComment, clear_comment
 from cortex_provider.sql.parse_show import named, parse_grants, parse_models, parse_shares
 from cortex_provider.sql.sharing import CreateDatabaseFromShare, ShowShares
 
 AVAILABLE, REVOKED = "AVAILABLE", "REVOKED"
 
 
-class SharedModelsError(RuntimeError):
+class SharedModelsError(CortexProviderError, RuntimeError):
     """The mount cannot be made as declared; the message says why and what to do."""
 
 
@@ -118,10 +133,29 @@ class SharedModelsCore(ResourceCore[SharedModelsSpec]):
 
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
         d = super().diff(id_, olds, news)
-        # a new mount under the same name needs the old one gone first (one database per name)
-        return Diff(d.changed, d.replaces, delete_before_replace=bool(d.replaces))
+        # a new mount under the same name needs the old one gone first (one database per name); an imported
+        # mount (`recorded: false`) plans an update of `owner`: that `up` writes the record (update_as)
+        changed = [*d.changed, OWNER_KEY] if olds.get(RECORDED_KEY) is False else d.changed
+        return Diff(changed, d.replaces, delete_before_replace=bool(d.replaces))
+
+    def update_as(self, session: Session, id_: str, olds: Mapping[str, Any], spec: SharedModelsSpec, claim: Claim
+                  ) -> dict[str, Any]:
+        """`pulumi import` only reads (its preview too): the next `up` writes this stack's record, unless
+        another stack's is there (left as it is; delete then releases the mount)."""
+        out = self.update(session, id_, olds, spec)
+        info = find_database(session, spec.db) if olds.get(RECORDED_KEY) is False else None
+        record = claim.record()
+        if info is not None and claim.owner is not None and record is not None and parse_record(info.comment) is None:
+            session.execute(SetComment("DATABASE", spec.db, record))
+            out.update({OWNER_KEY: claim.owner.as_input(), RECORDED_KEY: True})
+        return out
 
     def create(self, session: Session, spec: SharedModelsSpec) -> Applied:
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: SharedModelsSpec, claim: Claim) -> Applied:
+        """A mount of the same share is taken when its COMMENT names this resource, or has no record (an
+        interrupted create, as before records), or `adopt: true`; another stack's record is refused."""
         db, ref = spec.db, spec.ref
         existing = find_database(session, db)
         if existing is not None and not _same(existing.share(), ref.sql()):
@@ -130,13 +164,19 @@ class SharedModelsCore(ResourceCore[SharedModelsSpec]):
                 f"database {db.sql()} already exists in this account ({what}); SharedModels only mounts a "
                 f"new database. Fix: choose another `database`, or drop {db.sql()} if it is not needed"
             )
+        origin = CREATED
         if existing is None:
             if not offered(session, ref):
                 raise SharedModelsError(_not_offered(ref))
             session.execute(CreateDatabaseFromShare(db, ref.provider, ref.share))
+        else:
+            origin = take_existing("SharedModels", db.sql(), existing.comment, claim, provably_ours=True)
+        record = claim.record()
+        if record is not None and (existing is None or existing.comment != record):
+            session.execute(SetComment("DATABASE", db, record))
         for role in spec.roles:
             session.execute(GrantImportedPrivileges(db, Identifier.parse(role)))
-        live = self.read(session, db.sql(), spec.model_dump())
+        live = self.read(session, db.sql(), {**spec.model_dump(), **claim.outputs(origin)})
         if live is None:
             raise SharedModelsError(f"database {db.sql()} vanished right after it was created; run up again")
         return live
@@ -160,6 +200,8 @@ class SharedModelsCore(ResourceCore[SharedModelsSpec]):
             "status": AVAILABLE if share is not None else REVOKED,
             "models": models,
             "provider_account": share.provider.sql() if share is not None else props.get("provider_account"),
+            **{k: props[k] for k in (OWNER_KEY, ORIGIN_KEY, RECORDED_KEY) if k in props},  # a refresh keeps who made it
+            **({RECORDED_KEY: False} if not props else {}),  # `pulumi import` reads only: the next `up` records
         }
         return Applied(db.sql(), outputs)
 
@@ -174,7 +216,7 @@ class SharedModelsCore(ResourceCore[SharedModelsSpec]):
         for role in sorted(set(olds.get("roles") or []) - set(spec.roles)):  # only roles this stack granted
             if role in live:
                 session.execute(RevokeImportedPrivileges(db, Identifier.parse(role)))
-        applied = self.read(session, id_, spec.model_dump())
+        applied = self.read(session, id_, {**spec.model_dump(), **{k: olds.get(k) for k in (OWNER_KEY, ORIGIN_KEY)}})
         if applied is None:
             raise SharedModelsError(f"database {db.sql()} is gone; run `refresh`, then `up` to mount it again")
         return applied.outputs
@@ -185,7 +227,12 @@ class SharedModelsCore(ResourceCore[SharedModelsSpec]):
         if info is None or not info.imported:
             return  # nothing of ours left under this name: never drop a database we did not mount
         mine = info.revoked or _same(info.share(), props.get("share_ref"))
-        if mine:
+        why = release_reason(props, info.comment)
+        if mine and why is not None:  # adopted, or another stack's record: released, never dropped
+            if is_mine(props, info.comment):
+                session.execute(clear_comment("DATABASE", db))
+            log_release(released("SharedModels", db.sql(), why))
+        elif mine:
             session.execute(DropDatabase(db))
 
 

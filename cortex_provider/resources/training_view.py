@@ -16,27 +16,35 @@ pre-flight (no DDL). Id: `DB.SCHEMA.VIEW`.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from snowflake.connector.constants import FIELD_ID_TO_NAME
 
 from cortex_provider.errors import CortexProviderError, InvalidInput
 from cortex_provider.resources import grant_cache as cache
 from cortex_provider.resources.base import Applied, Diff, Failure, ResourceCore
-from cortex_provider.resources.names import ident, qualified, to_ident, to_schema
-from cortex_provider.resources.preflight import (
-    DATA_LIMITS,
-    PreflightReport,
-    limits_for,
-    preflight,
+from cortex_provider.resources.ownership import (
+    ADOPTED,
+    CREATED,
+    ORIGIN_KEY,
+    OWNER_KEY,
+    Claim,
+    Owner,
+    is_mine,
+    log_release,
+    origin_of,
+    release_reason,
+    released,
+    take_existing,
 )
+from cortex_provider.resources.preflight import PreflightReport, preflight
+from cortex_provider.resources.training_view_spec import TrainingViewSpec, training_query_for
 from cortex_provider.session import Session
-from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
+from cortex_provider.sql.identifiers import QualifiedName, SchemaName
+from cortex_provider.sql.ownership import clear_comment
+from cortex_provider.sql.parse_show import ViewInfo
 from cortex_provider.sql.statement import UserQuery
-from cortex_provider.sql.views import CreateView, DropView, ShapeProbe
-from cortex_provider.sql.views_extra import training_select, view_query_from_text
+from cortex_provider.sql.views import CreateView, DropView, ShapeProbe, view_query_from_text
 
 TEXT_TYPE_CODE = 2  # snowflake.connector.constants.FIELD_ID_TO_NAME[2] == "TEXT"
 REQUIRED_COLUMNS = ("PROMPT", "COMPLETION")
@@ -44,85 +52,6 @@ REQUIRED_COLUMNS = ("PROMPT", "COMPLETION")
 
 class TrainingViewError(CortexProviderError, ValueError):
     """The query does not yield what FINETUNE needs; the message says how to fix it."""
-
-
-class TrainingViewSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    database: str
-    schema_: str = Field(alias="schema")
-    name: str
-    query: str | None = None
-    source: str | None = None
-    prompt_expr: str | None = None
-    completion_expr: str | None = None
-    where: str | None = None
-    base_model: str | None = None
-    epochs: int | None = Field(None, ge=1, le=1000)
-
-    @field_validator("database", "schema_", "name")
-    @classmethod
-    def _ident(cls, v: str, info: ValidationInfo) -> str:
-        return ident(v, "schema" if info.field_name == "schema_" else str(info.field_name))
-
-    @field_validator("query")
-    @classmethod
-    def _query(cls, v: str | None) -> str | None:
-        return None if v is None else _user_query(v, "query").text
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, v: str | None, info: ValidationInfo) -> str | None:
-        if v is None:
-            return None
-        db, schema = info.data.get("database"), info.data.get("schema_")
-        default = to_schema(db, schema) if db and schema else None
-        return qualified(v, "source", default).sql()
-
-    @field_validator("prompt_expr", "completion_expr", "where")
-    @classmethod
-    def _expr(cls, v: str | None) -> str | None:
-        return None if v is None or not v.strip() else v.strip()
-
-    @field_validator("base_model")
-    @classmethod
-    def _base_model(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        if limits_for(v) is None:
-            raise ValueError(f"{v!r} is not a fine-tunable base model. Fix: use one of "
-                             f"{', '.join(DATA_LIMITS)}")
-        return v.strip().lower()
-
-    @property
-    def fqn(self) -> QualifiedName:
-        return QualifiedName(to_ident(self.name), to_ident(self.schema_), to_ident(self.database))
-
-    def effective_query(self) -> UserQuery:
-        """The SELECT the view is defined as (raises InvalidInput naming the field at fault)."""
-        if self.query is not None:
-            return UserQuery(self.query, "query")
-        if self.source is None or self.prompt_expr is None or self.completion_expr is None:
-            raise InvalidInput("query", "no query given", "give `query`, or `source` + `prompt_expr` + "
-                               "`completion_expr`")
-        return training_select(qualified(self.source, "source"), self.prompt_expr,
-                               self.completion_expr, self.where)
-
-
-def _user_query(text: str, field: str) -> UserQuery:
-    try:
-        return UserQuery(text, field)
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.problem}. Fix: {exc.fix}") from None
-
-
-def training_query_for(database: str, schema: str, name: str) -> str:
-    """The view's `training_query` output, computable from its names alone: a program can pass it to a
-    FineTunedModel as a known value, so a preview still knows (and prices) the model's data while the
-    view itself is being updated. Raises InvalidInput for a malformed name."""
-    fqn = QualifiedName(Identifier.parse(name, "name"), Identifier.parse(schema, "schema"),
-                        Identifier.parse(database, "database"))
-    return f"SELECT prompt, completion FROM {fqn.sql()}"
 
 
 def _hash(text: str) -> str:
@@ -134,6 +63,12 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
     spec_type = TrainingViewSpec
     replace_on = frozenset({"database", "schema", "name"})
     provider_only = frozenset({"base_model", "epochs"})
+
+    def __init__(self) -> None:
+        # (view, query text) whose shape probe passed in this process's check: the create or update of
+        # the same `up` that follows does not send it again (one probe per view, not two)
+        self._checked: set[tuple[str, str]] = set()
+        self._checked_lock = threading.Lock()
 
     def validate(self, spec: TrainingViewSpec) -> list[Failure]:
         parts = {
@@ -178,24 +113,43 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         for col in REQUIRED_COLUMNS:
             code = by_name[col].type_code
             if code is not None and code != TEXT_TYPE_CODE:
+                # Imported here: the connector is loaded by the first query, and a provider process that
+                # sends none (a no-op preview) should not pay ~0.6 s to import it.
+                from snowflake.connector.constants import FIELD_ID_TO_NAME
+
                 raise TrainingViewError(
                     f"TrainingView {fqn.sql()}: column {col.lower()} is {FIELD_ID_TO_NAME[code] or code}, "
                     f"not text. Fix: cast it, e.g. TO_VARCHAR(<expr>) AS {col.lower()}"
                 )
         return names
 
+    def probe_for_check(self, session: Session, query: UserQuery, fqn: QualifiedName) -> None:
+        """The check's probe (training_view_probe.py); its pass is spent by the next apply of this view
+        and query in this process, so an `up` probes each view once. Preview probes all the same."""
+        self.probe(session, query, fqn)
+        with self._checked_lock:
+            self._checked.add((fqn.sql(), query.text))
+
+    def _checked_already(self, query: UserQuery, fqn: QualifiedName) -> bool:
+        with self._checked_lock:
+            key = (fqn.sql(), query.text)
+            found = key in self._checked
+            self._checked.discard(key)
+            return found
+
     def _apply(
-        self, session: Session, spec: TrainingViewSpec, send_ddl: bool, old_hash: str | None
+        self, session: Session, spec: TrainingViewSpec, send_ddl: bool, old_hash: str | None,
+        record: str | None = None,
     ) -> dict[str, Any]:
         fqn, query = spec.fqn, spec.effective_query()
         report: PreflightReport | None = None
         ddl_hash = old_hash
-        if send_ddl:
+        if send_ddl and not self._checked_already(query, fqn):
             self.probe(session, query, fqn)
         report = preflight(session, query, spec.base_model, spec.epochs)
         report.raise_for_errors(f"TrainingView {fqn.sql()}")
         if send_ddl:
-            cache.write(session, CreateView(fqn, query), cache.views_scope(fqn.schema_name))
+            cache.write(session, CreateView(fqn, query, comment=record), cache.views_scope(fqn.schema_name))
             ddl_hash = self._live_hash(session, fqn)
         return self._outputs(spec, query.text, ddl_hash, report)
 
@@ -220,18 +174,39 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         }
 
     def create(self, session: Session, spec: TrainingViewSpec) -> Applied:
-        return Applied(spec.fqn.sql(), self._apply(session, spec, True, None))
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: TrainingViewSpec, claim: Claim) -> Applied:
+        """An existing view is replaced only when it is this resource's own or its adoption was declared
+        (resources/ownership.py); the view then carries this stack's record in its COMMENT."""
+        fqn = spec.fqn
+        live = self.live_view(session, fqn)
+        origin = CREATED if live is None else take_existing(self.kind, fqn.sql(), live.comment, claim)
+        out = self._apply(session, spec, True, None, claim.record())
+        return Applied(fqn.sql(), {**out, **claim.outputs(origin)})
 
     def update(
         self, session: Session, id_: str, olds: Mapping[str, Any], spec: TrainingViewSpec
     ) -> dict[str, Any]:
+        return self.update_as(session, id_, olds, spec, Claim())
+
+    def update_as(
+        self, session: Session, id_: str, olds: Mapping[str, Any], spec: TrainingViewSpec, claim: Claim
+    ) -> dict[str, Any]:
+        """CREATE OR REPLACE keeps the record (it would drop a COMMENT it does not repeat)."""
+        owner = claim.owner or Owner.from_input(olds.get(OWNER_KEY))
         send_ddl = olds.get("query_text") != spec.effective_query().text
-        return self._apply(session, spec, send_ddl, olds.get("ddl_hash"))
+        out = self._apply(session, spec, send_ddl, olds.get("ddl_hash"), owner.record() if owner else None)
+        return {**out, OWNER_KEY: owner.as_input() if owner else None, ORIGIN_KEY: origin_of(olds)}
+
+    def live_view(self, session: Session, fqn: QualifiedName) -> ViewInfo | None:
+        """The view as SHOW VIEWS lists it (cached), or None."""
+        return next((v for v in cache.views_in(session, fqn.schema_name) or [] if fqn.name.matches(v.name)), None)
 
     def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
         fqn = QualifiedName.parse(id_, "id").full("id")
         schema = fqn.schema_name
-        live = next((v for v in cache.views_in(session, schema) or [] if fqn.name.matches(v.name)), None)
+        live = self.live_view(session, fqn)
         if live is None:
             return None
         live_hash = _hash(live.text)
@@ -240,7 +215,7 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         live_query = view_query_from_text(live.text) or live.text
         if props.get("query_text"):  # drifted: keep the declared spec, report the live query
             return Applied(id_, {**props, "query_text": live_query, "ddl_hash": live_hash})
-        return Applied(id_, self._imported(fqn, schema, live_query, live_hash))
+        return Applied(id_, {**self._imported(fqn, schema, live_query, live_hash), ORIGIN_KEY: ADOPTED})
 
     def _imported(self, fqn: QualifiedName, schema: SchemaName, live_query: str, h: str) -> dict[str, Any]:
         spec = TrainingViewSpec.model_validate(
@@ -250,5 +225,14 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         return self._outputs(spec, live_query, h, None)
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
+        """Drops only a view this stack created; an adopted one, or one another stack's record names, is
+        released (this stack's record cleared) and left in place."""
         fqn = QualifiedName.parse(id_, "id").full("id")
+        live = self.live_view(session, fqn)
+        why = None if live is None else release_reason(props, live.comment)
+        if live is not None and why is not None:
+            if is_mine(props, live.comment):
+                cache.write(session, clear_comment("VIEW", fqn), cache.views_scope(fqn.schema_name))
+            log_release(released(self.kind, fqn.sql(), why))
+            return
         cache.write(session, DropView(fqn), cache.views_scope(fqn.schema_name))

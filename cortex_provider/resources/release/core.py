@@ -16,7 +16,8 @@ One reconcile (create = discover what already exists, then reconcile; update = r
    ... COPY GRANTS (atomic; callers never see a missing function or lose access), then REVOKE on the
    old version;
 4. retention: versions beyond the last `keep` are dropped, never the serving one nor the target.
-Delete drops the endpoint; versions are kept unless retain_on_delete is false.
+Delete drops the endpoint; versions are kept unless retain_on_delete is false. Ownership (release/owner.py):
+what this stack adopted, or another stack's record names, is released, never dropped (delete, retention).
 """
 
 from __future__ import annotations
@@ -26,28 +27,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from cortex_provider.errors import CortexProviderError, InvalidInput
-from cortex_provider.resources.base import Applied, Diff, ResourceCore
+from cortex_provider.resources.base import Applied, Diff, ResourceCore, same
 from cortex_provider.resources.evaluation import EvaluationCore, EvaluationFailed, EvaluationSpec, decide
-from cortex_provider.resources.finetune_lookup import find_job
-from cortex_provider.resources.finetuned_model import ALL_STATUSES, FineTunedModelCore, ModelConflict
+from cortex_provider.resources.finetune.core import FineTunedModelCore, ModelConflict
+from cortex_provider.resources.finetune.spec import as_stored_now
+from cortex_provider.resources.ownership import (
+    ORIGIN_KEY,
+    OWNER_KEY,
+    Claim,
+    Owner,
+    OwnershipError,
+    origin_of,
+)
+from cortex_provider.resources.release.found import beyond_keep, existing_versions
+from cortex_provider.resources.release.owner import record_versions, tear_down
 from cortex_provider.resources.release.spec import IDENTITY_FIELDS, ModelReleaseSpec
 from cortex_provider.session import Session
 from cortex_provider.sql.endpoint import (
     CreateEndpoint,
-    DropEndpoint,
     GrantEndpointUsage,
     ShowUserFunctions,
     parse_user_functions,
     parse_version,
     version_label,
-    version_name,
-    version_of,
 )
-from cortex_provider.sql.finetune import DropModel, ShowModels
+from cortex_provider.sql.finetune import DropModel
 from cortex_provider.sql.grants import Grantee, GrantPrivilege, GrantTarget, Privilege, RevokePrivilege
 from cortex_provider.sql.identifiers import Identifier, QualifiedName
-from cortex_provider.sql.parse_show import parse_models
 
+ENDPOINT_OWNER = "endpoint_owner"  # discover -> reconcile only: the record the live endpoint carries
 MAX_SKIPS = 5  # version names taken by other specs skipped before giving up
 
 
@@ -80,57 +88,51 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
         spec = self.parse(news)
         new = spec.model_dump(mode="json")
-        changed = [k for k in self.spec_fields() if k in olds and olds.get(k) != new.get(k)]
+        olds = as_stored_now(olds)
+        changed = [k for k in self.spec_fields() if k in olds and not same(olds.get(k), new.get(k))]
         if olds.get("endpoint_live") is False:
             changed.append("endpoint_live")  # dropped by hand: the next up re-creates it
         return Diff(changed=changed, replaces=[k for k in changed if k in self.replace_on])
 
     # -- discovery (create adopts what exists: brownfield, a crash before state was written) ----
-    def discover(self, session: Session, spec: ModelReleaseSpec) -> dict[str, Any]:
-        endpoint = spec.endpoint
-        infos = parse_models(session.execute(ShowModels(schema=endpoint.schema_name)))
-        versions: list[dict[str, Any]] = []
-        for info in sorted(infos, key=lambda m: version_of(endpoint, m.name) or 0):
-            n = version_of(endpoint, info.name)
-            if n is None:
-                continue
-            model = version_name(endpoint, n)
-            job = find_job(session, model, None, None, None, None, ALL_STATUSES)
-            versions.append({"version": version_label(n), "model": model.sql(), "job_id": job.id if job else None,
-                             "digest": None, "status": "SUCCESS", "trained_tokens": job.trained_tokens if job else None,
-                             "estimated_trained_tokens": None})
-        if versions:  # the newest existing version is the spec's when its job record says so (or is gone)
-            newest = versions[-1]
-            job = find_job(session, QualifiedName.parse(newest["model"]), spec.base_model, spec.training_query,
-                           spec.validation_query, spec.options.max_epochs, ALL_STATUSES)
-            record = find_job(session, QualifiedName.parse(newest["model"]), None, None, None, None, ALL_STATUSES)
-            if job is not None or record is None:
-                newest["digest"] = spec.digest
-        serving = None
-        for f in parse_user_functions(session.execute(ShowUserFunctions(endpoint.schema_name, endpoint.name))):
-            if f.name == endpoint.name.name and f.release is not None:
-                serving = f.release["serving"]
-        return {"versions": versions, "serving_version": serving}
+    def discover(self, session: Session, spec: ModelReleaseSpec, claim: Claim | None = None) -> dict[str, Any]:
+        """What exists (release/found.py, the plan reads it the same way), with this stack's record written."""
+        claim = claim or Claim()
+        found = existing_versions(session, spec, claim)
+        record_versions(session, found.versions, found.infos, claim)
+        return {"versions": found.versions, "serving_version": found.serving, ORIGIN_KEY: found.origin,
+                ENDPOINT_OWNER: found.endpoint_owner}
 
     # -- create / update ----------------------------------------------------------------------
     def create(self, session: Session, spec: ModelReleaseSpec) -> Applied:
-        found = self.discover(session, spec)
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: ModelReleaseSpec, claim: Claim) -> Applied:
+        """Existing versions are taken only when provably this resource's or declared (release/owner.py)."""
+        found = self.discover(session, spec, claim)
         if found["versions"]:
             self.log(f"{spec.name}: adopting existing versions "
                      f"{', '.join(v['version'] for v in found['versions'])} (serving {found['serving_version']})")
-        return Applied(spec.name, self.reconcile(session, found, spec))
+        return Applied(spec.name, {**self.reconcile(session, found, spec, claim), **claim.outputs(found[ORIGIN_KEY])})
 
     def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ModelReleaseSpec) -> dict[str, Any]:
-        return self.reconcile(session, olds, spec)
+        return self.update_as(session, id_, olds, spec, Claim())
 
-    def reconcile(self, session: Session, olds: Mapping[str, Any], spec: ModelReleaseSpec) -> dict[str, Any]:
+    def update_as(self, session: Session, id_: str, olds: Mapping[str, Any], spec: ModelReleaseSpec, claim: Claim
+                  ) -> dict[str, Any]:
+        claim = Claim(claim.owner or Owner.from_input(olds.get(OWNER_KEY)), claim.adopt)
+        return {**self.reconcile(session, olds, spec, claim), **claim.outputs(origin_of(olds))}
+
+    def reconcile(self, session: Session, olds: Mapping[str, Any], spec: ModelReleaseSpec,
+                  claim: Claim | None = None) -> dict[str, Any]:
+        claim = claim or Claim()
         versions = [dict(v) for v in (olds.get("versions") or [])]
         before = olds.get("serving_version") if olds.get("endpoint_live") is not False else None
         target = next((v for v in reversed(versions) if v.get("digest") == spec.digest), None)
         if target is None:
             if spec.serving is not None and not any(v["version"] == spec.serving for v in versions):
                 raise ReleaseConflict(self._no_such_version(spec, versions))
-            target = self._train(session, spec, versions)
+            target = self._train(session, spec, versions, claim)
             versions.append(target)
         want = spec.serving or target["version"]
         chosen = next((v for v in versions if v["version"] == want), None)
@@ -140,8 +142,11 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
         if want != before:
             if spec.serving is None and spec.gate is not None:
                 gate = self._gate(session, spec, chosen, next((v for v in versions if v["version"] == before), None))
-            self._promote(session, spec, chosen, before, versions, olds)
+            self._promote(session, spec, chosen, before, versions, olds, claim)
         else:
+            if ENDPOINT_OWNER in olds and claim.owner is not None and olds[ENDPOINT_OWNER] != claim.owner.as_input():
+                model = QualifiedName.parse(chosen["model"]).full("model")  # taken over: record it, same serving
+                session.execute(CreateEndpoint(spec.endpoint, model, chosen["version"], claim.owner.as_input()))
             self._grants(session, spec, chosen, olds)
         versions = self._retain(session, spec, versions, {want, target["version"]})
         return {
@@ -157,21 +162,22 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
         return (f"ModelRelease {spec.name}: serving = {spec.serving} names no version of this release (have: "
                 f"{have}). Fix: pin one of those, or remove `serving` to serve the latest version.")
 
-    def _train(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]]) -> dict[str, Any]:
+    def _train(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]], claim: Claim
+               ) -> dict[str, Any]:
         number = max((_num(v) for v in versions), default=0) + 1
         for _ in range(MAX_SKIPS):
             vspec = spec.version_spec(number)
             try:
-                applied = self.models.create(session, vspec)
-            except ModelConflict as exc:
-                self.log(f"{spec.name}: {vspec.name} is taken by another spec ({exc}); trying the next version")
+                applied = self.models.create_as(session, vspec, claim)
+            except (ModelConflict, OwnershipError) as exc:  # held by another spec or owner: never taken
+                self.log(f"{spec.name}: {vspec.name} is taken ({exc}); trying the next version")
                 number += 1
                 continue
             out = applied.outputs
             self.log(f"{spec.name}: version {version_label(number)} is {vspec.name} (job {out.get('job_id')})")
             return {"version": version_label(number), "model": vspec.name, "job_id": out.get("job_id"),
                     "digest": spec.digest, "status": out.get("status"), "trained_tokens": out.get("trained_tokens"),
-                    "estimated_trained_tokens": out.get("estimated_trained_tokens")}
+                    "estimated_trained_tokens": out.get("estimated_trained_tokens"), ORIGIN_KEY: out.get(ORIGIN_KEY)}
         raise ReleaseConflict(f"ModelRelease {spec.name}: {MAX_SKIPS} version names in a row are taken by models "
                               "trained from other specs. Fix: drop them, or give the release another name.")
 
@@ -202,12 +208,13 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
 
     # -- endpoint and grants ------------------------------------------------------------------
     def _promote(self, session: Session, spec: ModelReleaseSpec, chosen: dict[str, Any], before: str | None,
-                 versions: list[dict[str, Any]], olds: Mapping[str, Any]) -> None:
+                 versions: list[dict[str, Any]], olds: Mapping[str, Any], claim: Claim) -> None:
         model = QualifiedName.parse(chosen["model"]).full("model")
         for role in spec.usage_roles:  # the new version is usable before the endpoint points at it
             grantee = Grantee.role(Identifier.parse(role))
             session.execute(GrantPrivilege(Privilege.USAGE, GrantTarget.model(model), grantee))
-        session.execute(CreateEndpoint(spec.endpoint, model, chosen["version"]))
+        owner = claim.owner or Owner.from_input(olds.get(OWNER_KEY))  # the endpoint carries the record too
+        session.execute(CreateEndpoint(spec.endpoint, model, chosen["version"], owner.as_input() if owner else None))
         self.log(f"{spec.name}: endpoint {spec.endpoint.sql()} now serves {chosen['version']} "
                  f"(was {before or 'nothing'})")
         self._grants(session, spec, chosen, olds)
@@ -237,19 +244,16 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
 
     def _retain(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]],
                 protected: set[str]) -> list[dict[str, Any]]:
-        if spec.keep is None:
-            return versions
-        ordered = sorted(versions, key=_num)
-        newest = {v["version"] for v in ordered[-spec.keep:]}
-        kept = []
-        for v in ordered:
-            if v["version"] in newest or v["version"] in protected:
-                kept.append(v)
-                continue
+        dropped, adopted = beyond_keep(versions, spec.keep, protected)  # the plan's `drops` too (found.py)
+        for v in adopted:
+            self.log(f"{spec.name}: kept {v['version']} ({v['model']}) beyond keep = {spec.keep}: this "
+                     "stack adopted it and never drops what it did not create")
+        for v in dropped:
             session.execute(DropModel(QualifiedName.parse(v["model"]).full()))
             self.models.cache.invalidate(session, spec.endpoint.schema_name)
             self.log(f"{spec.name}: dropped {v['version']} ({v['model']}): beyond keep = {spec.keep}")
-        return kept
+        gone = {v["version"] for v in dropped}
+        return [v for v in sorted(versions, key=_num) if v["version"] not in gone]
 
     # -- read / delete ------------------------------------------------------------------------
     def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
@@ -267,11 +271,4 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
         endpoint = QualifiedName.parse(str(props.get("endpoint") or props.get("name") or id_)).full("endpoint")
-        session.execute(DropEndpoint(endpoint))
-        self.log(f"{endpoint.sql()}: endpoint dropped")
-        if props.get("retain_on_delete", True) is not False:
-            self.log(f"{endpoint.sql()}: versions retained (retain_on_delete is true): "
-                     f"{', '.join(v['model'] for v in props.get('versions') or [])}")
-            return
-        for v in props.get("versions") or []:
-            session.execute(DropModel(QualifiedName.parse(v["model"]).full()))
+        tear_down(session, endpoint, props, self.log)

@@ -13,16 +13,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cortex_provider.errors import InvalidInput
 from cortex_provider.resources.eval_metrics import Metric
-from cortex_provider.resources.finetune_spec import FineTunedModelSpec, FinetuneOptions, WaitMode
-from cortex_provider.resources.names import query_text
+from cortex_provider.resources.finetune.spec import FineTunedModelSpec, TrainingSpec
+from cortex_provider.resources.names import field_error, idents, query_text
 from cortex_provider.sql.endpoint import parse_version, version_label, version_name
 from cortex_provider.sql.identifiers import Identifier, QualifiedName
 
 TRAINING_FIELDS = ("base_model", "training_query", "validation_query", "training_definition",
                    "validation_definition", "options")
 IDENTITY_FIELDS = frozenset({"name", "database", "schema_name"})
+ALL_VERSIONS = 0  # `keep` meaning "keep every version" (what `keep: None` is sent as)
 
 
 class GateSpec(BaseModel):
@@ -44,52 +44,37 @@ class GateSpec(BaseModel):
         return query_text(v, "gate.eval_query")
 
 
-class ModelReleaseSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ModelReleaseSpec(TrainingSpec):
     name: str = Field(description="the endpoint: DB.SCHEMA.NAME (versions are NAME_V1, NAME_V2, ...)")
-    database: str | None = None
-    schema_name: str | None = None
-    base_model: str
-    training_query: str
-    validation_query: str | None = None
-    training_definition: str | None = None
-    validation_definition: str | None = None
-    options: FinetuneOptions = Field(default_factory=FinetuneOptions)
     serving: str | None = Field(None, description="pin the serving version (rollback), e.g. V1; None: latest")
-    keep: int | None = Field(3, ge=1, description="keep the last N versions (the serving one always); None: all")
+    # None (all) would not survive the trip through Pulumi (a null input arrives as absent, i.e. the default 3,
+    # and `keep: null` dropped versions): the resource class sends ALL_VERSIONS (0) for it instead.
+    keep: int | None = Field(3, ge=0, description="keep the last N versions (the serving one always); 0 (None in "
+                             "Python): all versions. YAML/plugin: write 0, `keep: null` is dropped by Pulumi (the "
+                             "default 3)")
     gate: GateSpec | None = None
     usage_roles: list[str] = Field(default_factory=list, description="roles granted USAGE on endpoint + version")
-    timeout_minutes: float | None = Field(None, gt=0)
-    wait: WaitMode = "succeeded"
-    retain_on_delete: bool = True
 
     @field_validator("serving")
     @classmethod
     def _serving(cls, v: str | None) -> str | None:
         if v is None:
             return None
-        try:
+        with field_error():
             return version_label(parse_version(v))
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}; fix: {exc.fix}") from None
 
     @field_validator("usage_roles")
     @classmethod
     def _roles(cls, v: list[str]) -> list[str]:
-        try:
-            return sorted({Identifier.parse(r, "usage_roles").sql() for r in v})
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}; fix: {exc.fix}") from None
+        return idents(v, "usage_roles")
 
     @model_validator(mode="after")
     def _training(self) -> ModelReleaseSpec:
         if self.wait != "succeeded":
-            raise ValueError("wait must be 'succeeded' for a release: a version is promoted only once trained")
-        try:
+            raise ValueError("wait is not 'succeeded': a release promotes a version only once trained. Fix: leave wait "
+                             "out (or give 'succeeded')")
+        with field_error():
             qn = QualifiedName.parse(self.name, "name")
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}; fix: {exc.fix}") from None
         v1 = QualifiedName(Identifier.of(f"{qn.name.name}_V1"), qn.schema, qn.database)
         probe = self._version_data(v1.sql())  # qualifies the name, validates base model and queries
         full = QualifiedName.parse(probe.name, "name").full("name")
@@ -97,6 +82,8 @@ class ModelReleaseSpec(BaseModel):
         self.database, self.schema_name = probe.database, probe.schema_name
         self.base_model, self.training_query = probe.base_model, probe.training_query
         self.validation_query = probe.validation_query
+        self.training_definition = probe.training_definition
+        self.validation_definition = probe.validation_definition
         return self
 
     @property

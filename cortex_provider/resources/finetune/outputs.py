@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cortex_provider.resources.finetune_spec import FineTunedModelSpec
+from cortex_provider.resources.finetune.spec import FineTunedModelSpec
 from cortex_provider.sql.parse_cortex import FinetuneJob, FinetuneStatus
 
 MISSING = "MISSING"
 
 JOB_KEYS = ("job_id", "status", "progress", "trained_tokens", "validation_loss", "created_on",
             "finished_on", "local_engine", "error")
-OUTPUT_KEYS = (*JOB_KEYS, "model", "estimated_trained_tokens", "training_rows", "drift", "adopted")
+# `origin`: created or adopted (resources/ownership.py); `adopted` says how (model, job, import).
+OUTPUT_KEYS = (*JOB_KEYS, "model", "estimated_trained_tokens", "training_rows", "drift", "adopted", "origin")
 
 
 def job_outputs(job: FinetuneJob) -> dict[str, Any]:

@@ -20,36 +20,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cortex_provider.errors import CortexProviderError, SnowflakeStatementError
-from cortex_provider.resources import finetune_outputs as outs
-from cortex_provider.resources.base import Applied, Diff, ResourceCore
-from cortex_provider.resources.finetune_costs import Estimate, Estimator, estimate
-from cortex_provider.resources.finetune_lookup import (
+from cortex_provider.errors import SnowflakeStatementError
+from cortex_provider.resources.base import Applied, Diff, ResourceCore, same
+from cortex_provider.resources.finetune import outputs as outs
+from cortex_provider.resources.finetune import owner as records
+from cortex_provider.resources.finetune.costs import Estimate, Estimator, estimate
+from cortex_provider.resources.finetune.lookup import (
     ADOPTABLE,
     MODEL_CACHE,
     ModelCache,
     describe,
     find_job,
+    live_model,
 )
-from cortex_provider.resources.finetune_spec import PROVIDER_ONLY, REPLACE_ON, FineTunedModelSpec
-from cortex_provider.resources.finetune_wait import WaitPolicy, wait_for
+from cortex_provider.resources.finetune.owner import ModelConflict as ModelConflict
+from cortex_provider.resources.finetune.spec import PROVIDER_ONLY, REPLACE_ON, FineTunedModelSpec, as_stored_now
+from cortex_provider.resources.finetune.wait import WaitPolicy, wait_for
+from cortex_provider.resources.ownership import (
+    ADOPTED,
+    CREATED,
+    ORIGIN_KEY,
+    OWNER_KEY,
+    Claim,
+    release_reason,
+    released,
+)
 from cortex_provider.session import Session
-from cortex_provider.sql.finetune import DropModel, FinetuneCancel, FinetuneCreate, ShowModels
+from cortex_provider.sql.finetune import DropModel, FinetuneCancel, FinetuneCreate
 from cortex_provider.sql.identifiers import QualifiedName
 from cortex_provider.sql.parse_cortex import (
     FinetuneJob,
     FinetuneStatus,
     parse_finetune_create,
 )
-from cortex_provider.sql.parse_show import parse_models
+from cortex_provider.sql.parse_show import ModelInfo
 from cortex_provider.sql.statement import UserQuery
 
 _LIVE = (FinetuneStatus.PENDING.value, FinetuneStatus.IN_PROGRESS.value)
 ALL_STATUSES = frozenset(FinetuneStatus)
-
-
-class ModelConflict(CortexProviderError):
-    """A model of that name exists but was trained from another spec: never adopted, never dropped."""
 
 
 class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
@@ -72,8 +80,9 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
         spec = self.parse(news)
         new = spec.model_dump(mode="json")
+        olds = as_stored_now(olds)
         # A key absent from olds is unknown (a model imported without its job record): not a change.
-        changed = [k for k in self.spec_fields() if k in olds and olds.get(k) != new.get(k)]
+        changed = [k for k in self.spec_fields() if k in olds and not same(olds.get(k), new.get(k))]
         if "data_fingerprint" in changed and (spec.retrain_on != "data" or spec.data_fingerprint is None):
             changed.remove("data_fingerprint")
         replaces = [k for k in changed if k in self.replace_on]
@@ -82,6 +91,8 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
         if outs.is_missing(olds):
             changed.append("status")
             replaces.append("status")
+        elif records.record_pending(olds):  # created without waiting: this up writes the record
+            changed.append(OWNER_KEY)
         delete_first = False
         if replaces and not outs.is_missing(olds) and olds.get("name") == new["name"]:
             if olds.get("retain_on_delete", True) or spec.retain_on_delete:
@@ -103,12 +114,22 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
             out["data_fingerprint"] = olds.get("data_fingerprint")
         return out
 
+    def update_as(self, session: Session, id_: str, olds: Mapping[str, Any], spec: FineTunedModelSpec,
+                  claim: Claim) -> dict[str, Any]:
+        """Provider-only fields, and the record a create without waiting could not write (finetune/owner.py)."""
+        late = records.write_late_record(session, spec.model, olds, claim) if records.record_pending(olds) else {}
+        self.cache.invalidate(session, spec.model.schema_name)
+        return {**self.update(session, id_, olds, spec), **late}
+
     # -- lookups ------------------------------------------------------------------------------
     def _model_now(self, session: Session, model: QualifiedName) -> bool:
-        """Uncached SHOW MODELS LIKE '<name>' IN SCHEMA: for decisions that cost money or models."""
-        rows = parse_models(session.execute(ShowModels(schema=model.schema_name, like=model.name)))
+        return self._model_info(session, model) is not None
+
+    def _model_info(self, session: Session, model: QualifiedName) -> ModelInfo | None:
+        """live_model, and the cached SHOW of its schema is dropped (it just read fresher)."""
+        info = live_model(session, model)
         self.cache.invalidate(session, model.schema_name)
-        return any(m.name == model.name.name for m in rows)
+        return info
 
     def _find(self, session: Session, spec: FineTunedModelSpec, statuses: frozenset[FinetuneStatus]
               ) -> FinetuneJob | None:
@@ -117,16 +138,20 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
 
     # -- create -------------------------------------------------------------------------------
     def create(self, session: Session, spec: FineTunedModelSpec) -> Applied:
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: FineTunedModelSpec, claim: Claim) -> Applied:
+        """Adopt only what is provably this resource's own or declared (resources/ownership.py)."""
         model = spec.model
-        exists = self._model_now(session, model)
+        info = self._model_info(session, model)
         job = self._find(session, spec, ADOPTABLE)
-        if exists:
-            return self._adopt_model(session, spec, job)
+        if info is not None:
+            return self._adopt_model(session, spec, job, info, claim)
         if job is not None and job.status != FinetuneStatus.SUCCESS:
             self.policy.log(f"{spec.name}: adopting fine-tuning job {job.id} ({job.status.value}) "
                             "instead of starting another")
             cost = self.estimator(session, spec, False)
-            return self._wait(session, spec, job, cost, adopted="job")
+            return self._wait(session, spec, job, cost, "job", claim, records.job_origin(claim))
         cost = self.estimator(session, spec, True)  # hard limits raise here, before FINETUNE
         for warning in cost.warnings:
             self.policy.warn(f"{spec.name}: {warning}")
@@ -142,36 +167,35 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
         self.policy.log(f"{spec.name}: started fine-tuning job {job_id} (about "
                         f"{cost.trained_tokens if cost.trained_tokens is not None else '?'} trained tokens)")
         started = describe(session, job_id) or FinetuneJob(id=job_id, status=FinetuneStatus.PENDING)
-        return self._wait(session, spec, started, cost, adopted=None)
+        return self._wait(session, spec, started, cost, None, claim, CREATED)
 
-    def _adopt_model(self, session: Session, spec: FineTunedModelSpec, job: FinetuneJob | None) -> Applied:
-        if job is None or job.status != FinetuneStatus.SUCCESS:
-            other = find_job(session, spec.model, None, None, None, None,
-                             frozenset({FinetuneStatus.SUCCESS}))
-            if other is not None:
-                raise ModelConflict(
-                    f"{self.kind} {spec.name}: a model of that name exists, trained by job {other.id} from "
-                    f"another spec (base model {other.base_model}, data {other.training_data!r}). It is "
-                    "neither adopted nor dropped. Fix: choose another `name`, or drop that model yourself."
-                )
+    def _adopt_model(self, session: Session, spec: FineTunedModelSpec, job: FinetuneJob | None,
+                     info: ModelInfo, claim: Claim) -> Applied:
+        origin, ours = records.take_model(session, spec, job, info.comment, claim)
+        if not ours:
             job = None
             self.policy.warn(f"{spec.name}: the model already exists and its job record is gone; adopting "
                              "the model as is (its existence is the truth; no retrain)")
-        else:
+        elif job is not None:
             self.policy.log(f"{spec.name}: adopting the existing model (job {job.id})")
         cost = self.estimator(session, spec, False)
-        return Applied(spec.name, outs.build_outputs(
+        records.write_record(session, spec.model, claim, info.comment)
+        self.cache.invalidate(session, spec.model.schema_name)
+        return Applied(spec.name, {**outs.build_outputs(
             spec, job=job, estimated_trained_tokens=cost.trained_tokens, training_rows=cost.rows,
-            data_fingerprint=cost.fingerprint, adopted="model"))
+            data_fingerprint=cost.fingerprint, adopted="model"), **claim.outputs(origin),
+            **records.recorded_output(claim, True)})
 
     def _wait(self, session: Session, spec: FineTunedModelSpec, job: FinetuneJob, cost: Estimate,
-              adopted: str | None) -> Applied:
+              adopted: str | None, claim: Claim, origin: str) -> Applied:
         done = wait_for(session, spec.name, job, spec.wait, spec.timeout_minutes, self.policy, describe)
-        if done.status == FinetuneStatus.SUCCESS:
+        if done.status == FinetuneStatus.SUCCESS:  # the model exists now: it carries this stack's record
+            records.write_record(session, spec.model, claim, None)
             self.cache.invalidate(session, spec.model.schema_name)
-        return Applied(spec.name, outs.build_outputs(
+        return Applied(spec.name, {**outs.build_outputs(
             spec, job=done, estimated_trained_tokens=cost.trained_tokens, training_rows=cost.rows,
-            data_fingerprint=cost.fingerprint, adopted=adopted))
+            data_fingerprint=cost.fingerprint, adopted=adopted), **claim.outputs(origin),
+            **records.recorded_output(claim, done.status == FinetuneStatus.SUCCESS)})
 
     # -- read ---------------------------------------------------------------------------------
     def read(self, session: Session, id_: str, props: Mapping[str, Any]) -> Applied | None:
@@ -216,9 +240,12 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
             return None
         base: dict[str, Any] = {"name": model.sql(), "database": model.schema_name.database.sql(),
                                 "schema_name": model.schema_name.schema.sql(), "model": model.sql()}
+        # `pulumi import` reads (its preview does too) and so writes no record: `recorded: false` makes the
+        # next `up` plan an update of `owner` and write it (finetune/owner.py), as for a late record.
+        pending = {records.RECORDED_KEY: False}
         if job is None:
             return Applied(id_, {**base, **{k: None for k in outs.JOB_KEYS}, "status": "SUCCESS",
-                                 "adopted": "model"})
+                                 "adopted": "model", ORIGIN_KEY: ADOPTED, **pending})
         opts = job.extra.get("options")
         spec = FineTunedModelSpec.model_validate({
             "name": model.sql(), "base_model": job.base_model or "",
@@ -228,6 +255,8 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
                                  data_fingerprint=None, adopted="import")
         if exists:
             out["status"] = FinetuneStatus.SUCCESS.value
+        out[ORIGIN_KEY] = ADOPTED  # `pulumi import` is a declared adoption: released, never dropped
+        out.update(pending)
         if not isinstance(opts, dict):  # DESCRIBE need not carry `options`: unknown, so diff never
             out.pop("options", None)    # turns a declared max_epochs into a retrain after an import
         return Applied(id_, out)
@@ -249,9 +278,16 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
                     if "Cannot cancel" not in exc.message:  # it finished meanwhile
                         raise
         model = QualifiedName.parse(name).full("id")
-        if props.get("retain_on_delete", True) is not False:
-            self.policy.log(f"{name}: model retained (retain_on_delete is true); it is no longer managed "
-                            "by this stack. Drop it with DROP MODEL when it is not needed.")
+        info = self._model_info(session, model)
+        if info is None:
+            self.policy.log(f"{name}: nothing to drop (the model does not exist)")
+            return
+        why = release_reason(props, info.comment, legacy_adopted=props.get("adopted") in ("model", "import"))
+        if why is not None or props.get("retain_on_delete", True) is not False:
+            records.release(session, model, props, info.comment)
+            self.policy.log(released(self.kind, name, why) if why is not None else
+                            f"{name}: model retained (retain_on_delete is true); it is no longer managed by "
+                            "this stack (its record is cleared). Drop it with DROP MODEL when it is not needed.")
             return
         session.execute(DropModel(model))
         self.cache.invalidate(session, model.schema_name)

@@ -5,21 +5,48 @@ per provider process through environment variables (the provider runs as its own
 CORTEX_PROVIDER_POLL_INITIAL_S, CORTEX_PROVIDER_POLL_MAX_S, CORTEX_PROVIDER_PROGRESS_LOG_S.
 
 A timeout never cancels the job: it is paid work that keeps running in Snowflake, and the next
-`pulumi up` adopts it (see finetune_lookup). Cancelling silently would waste what was already spent.
+`pulumi up` adopts it (see finetune/lookup.py). Cancelling silently would waste what was already spent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cortex_provider.errors import CortexProviderError
+from cortex_provider.errors import CortexProviderError, SnowflakeUnreachable
 from cortex_provider.session import Session
 from cortex_provider.sql.parse_cortex import FinetuneJob, FinetuneStatus
 
 LogSink = Callable[[str], None]
+# Set when the provider process is shutting down (Ctrl-C reaches every process of the terminal's group):
+# a wait then ends at once instead of keeping the process alive until the job finishes.
+STOPPING = threading.Event()
+
+
+def stop_waits_at_exit() -> None:
+    """In a provider process: end every wait when the interpreter starts shutting down, before it
+    joins the worker threads that run them (threading runs these hooks first, newest first)."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None and not getattr(stop_waits_at_exit, "done", False):
+        register(_stop)
+        stop_waits_at_exit.done = True  # type: ignore[attr-defined]
+
+
+def _stop() -> None:
+    """Runs in the main thread as the interpreter shuts down: end the waits, and let the connector's
+    own exit hook (it closes its Snowflake session) finish although the CLI interrupts again."""
+    STOPPING.set()
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to change
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _sleep(seconds: float) -> None:
+    STOPPING.wait(seconds)
 
 
 def _pulumi_info(msg: str) -> None:
@@ -48,7 +75,7 @@ class WaitPolicy:
     max_s: float = field(default_factory=lambda: _env("CORTEX_PROVIDER_POLL_MAX_S", 60.0))
     log_every_s: float = field(default_factory=lambda: _env("CORTEX_PROVIDER_PROGRESS_LOG_S", 30.0))
     clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = _sleep
     log: LogSink = _pulumi_info
     warn: LogSink = _pulumi_warn
 
@@ -74,6 +101,30 @@ class WaitTimeout(CortexProviderError):
             "The job was NOT cancelled and keeps running in Snowflake; the next `pulumi up` adopts it "
             "instead of starting another, or cancel it with "
             f"SELECT SNOWFLAKE.CORTEX.FINETUNE('CANCEL', '{job.id}')."
+        )
+
+
+class WaitInterrupted(CortexProviderError):
+    """Snowflake stopped answering while the job was awaited (the session's retries are bounded)."""
+
+    def __init__(self, model: str, job: FinetuneJob, cause: SnowflakeUnreachable) -> None:
+        self.job = job
+        super().__init__(
+            f"lost Snowflake while waiting for fine-tuning job {job.id} for model {model} (last seen "
+            f"{job.status.value}, {describe_progress(job)}): {cause.message}. The job was NOT cancelled and "
+            "keeps running in Snowflake; once Snowflake answers, the next `pulumi up` adopts it instead of "
+            "starting another."
+        )
+
+
+class WaitStopped(CortexProviderError):
+    """The provider process was told to stop (Ctrl-C) while it waited."""
+
+    def __init__(self, model: str, job: FinetuneJob) -> None:
+        self.job = job
+        super().__init__(
+            f"stopped while waiting for fine-tuning job {job.id} for model {model} ({job.status.value}). The "
+            "job was NOT cancelled and keeps running in Snowflake; the next `pulumi up` adopts it."
         )
 
 
@@ -124,8 +175,13 @@ def wait_for(
             raise WaitTimeout(model, job, timeout_minutes or 0)
         pause = delay if deadline is None else max(0.0, min(delay, deadline - now))
         policy.sleep(pause)
+        if STOPPING.is_set():
+            raise WaitStopped(model, job)
         delay = min(policy.max_s, delay * policy.factor)
-        latest = describe(session, job.id)
+        try:
+            latest = describe(session, job.id)
+        except SnowflakeUnreachable as exc:
+            raise WaitInterrupted(model, job, exc) from None
         if latest is None:  # purged while we waited: the model's existence decides (caller checks)
             return job
         job = latest

@@ -6,24 +6,60 @@ with `database`/`schema_name`, or fully qualified, is the same spec and never a 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
+from cortex_provider.resources.names import field_error, query_text
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
-from cortex_provider.sql.statement import UserQuery
 
 # The current fine-tunable base model first, then the older ones a spec may still name (adopting or
 # keeping such a model is never blocked; preview advises): cortex_provider/catalogue.py.
 FINETUNABLE_MODELS = catalogue.ACCEPTED
-MAX_EPOCHS = (1, 10)
+MAX_EPOCHS = catalogue.EPOCHS_RANGE
 # Emulator-only engine options (cortex_local passes them to its engine; Snowflake rejects them).
 LOCAL_OPTION_PREFIXES = ("stub_", "lora_", "local_")
 
 WaitMode = Literal["none", "running", "succeeded"]
 RetrainOn = Literal["spec", "data"]
+
+
+def canonical_definition(text: str | None) -> str | None:
+    """A training/validation definition (a view's declared body as JSON, program/build.py) with its
+    spellings made one: `source` as Snowflake resolves the name (`cortex_demo.raw.t` is
+    CORTEX_DEMO.RAW.T), expressions without surrounding blanks -- what the view itself is created from, so
+    a respelled name is no retrain. A definition already in that form comes back byte for byte; any
+    other text (a caller's own fingerprint) is kept as is."""
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, dict) or not isinstance(data.get("source"), str | None):
+        return text
+    out = {k: v.strip() if isinstance(v, str) and k in ("prompt", "completion", "where") else v
+           for k, v in data.items()}
+    if isinstance(out.get("source"), str):
+        try:
+            out["source"] = QualifiedName.parse(out["source"], "source").sql()
+        except InvalidInput:
+            return text
+    return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_stored_now(olds: Mapping[str, Any]) -> dict[str, Any]:
+    """Old state in today's spelling: definitions stored before they were made canonical compare as they
+    would be stored now, so an upgrade is never a retrain (keys absent stay absent)."""
+    out = dict(olds)
+    for key in ("training_definition", "validation_definition"):
+        if isinstance(out.get(key), str):
+            out[key] = canonical_definition(out[key])
+    return out
 
 
 class FinetuneOptions(BaseModel):
@@ -37,7 +73,7 @@ class FinetuneOptions(BaseModel):
     @classmethod
     def _whole(cls, v: Any) -> Any:
         if isinstance(v, bool):
-            raise ValueError("max_epochs must be an integer from 1 to 10")
+            raise ValueError(f"max_epochs is {v!r}, not a number of epochs. Fix: give an integer from 1 to 10")
         if isinstance(v, float) and v.is_integer():
             return int(v)  # numbers cross the Pulumi wire as floats
         return v
@@ -47,8 +83,8 @@ class FinetuneOptions(BaseModel):
         for key in self.model_extra or {}:
             if not key.startswith(LOCAL_OPTION_PREFIXES):
                 raise ValueError(
-                    f"unknown option {key!r}: Snowflake supports only max_epochs "
-                    f"(emulator-only keys start with {', '.join(LOCAL_OPTION_PREFIXES)})"
+                    f"unknown option {key!r}: Snowflake supports only max_epochs. Fix: drop it (emulator-only "
+                    f"keys start with {', '.join(LOCAL_OPTION_PREFIXES)})"
                 )
         return self
 
@@ -59,7 +95,10 @@ class FinetuneOptions(BaseModel):
         return out
 
 
-class FineTunedModelSpec(BaseModel):
+class TrainingSpec(BaseModel):
+    """What a model is trained from and how the provider waits for it: the fields FineTunedModel and
+    ModelRelease share (one definition, so both validate and spell them alike)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -77,32 +116,32 @@ class FineTunedModelSpec(BaseModel):
     wait: WaitMode = "succeeded"
     timeout_minutes: float | None = Field(default=None, gt=0)
     retain_on_delete: bool = True
+
+    @field_validator("base_model")
+    @classmethod
+    def _base(cls, v: str) -> str:
+        return catalogue.canonical(v)
+
+    @field_validator("training_definition", "validation_definition")
+    @classmethod
+    def _definition(cls, v: str | None) -> str | None:
+        return canonical_definition(v)
+
+    @field_validator("training_query", "validation_query")
+    @classmethod
+    def _query(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return None if v is None else query_text(v, str(info.field_name))
+
+
+class FineTunedModelSpec(TrainingSpec):
     retrain_on: RetrainOn = "spec"
     # With retrain_on="data": the training data's fingerprint, from the program (e.g. a TrainingView's
     # `data_fingerprint` output) or, when absent, measured by the provider's check (one read-only SELECT).
     data_fingerprint: str | None = None
 
-    @field_validator("base_model")
-    @classmethod
-    def _base(cls, v: str) -> str:
-        why = catalogue.rejection(v)
-        if why is not None:
-            raise ValueError(why)
-        return v.strip().lower()
-
-    @field_validator("training_query", "validation_query")
-    @classmethod
-    def _query(cls, v: str | None, info: Any) -> str | None:
-        if v is None:
-            return None
-        try:
-            return UserQuery(v, info.field_name).text
-        except InvalidInput as exc:
-            raise ValueError(f"{exc.problem}; fix: {exc.fix}") from None
-
     @model_validator(mode="after")
     def _qualify(self) -> FineTunedModelSpec:
-        try:
+        with field_error(also=" (or give `database` and `schema_name` for a bare name)"):
             qn = QualifiedName.parse(self.name, "name")
             default = None
             if self.database is not None and self.schema_name is not None:
@@ -111,16 +150,12 @@ class FineTunedModelSpec(BaseModel):
             elif qn.schema is not None and self.database is not None:
                 default = SchemaName(Identifier.parse(self.database, "database"), qn.schema)
             full = qn.resolve(default, "name")
-        except InvalidInput as exc:
-            raise ValueError(
-                f"{exc.problem}; fix: {exc.fix} (or give `database` and `schema_name` for a bare name)"
-            ) from None
         assert full.database is not None and full.schema is not None
         for given, got, what in ((self.database, full.database, "database"),
                                  (self.schema_name, full.schema, "schema_name")):
             if given is not None and Identifier.parse(given, what) != got:
-                raise ValueError(f"name {self.name!r} is qualified with {got.name}, but {what} is {given!r}; "
-                                 "drop one of them or make them agree")
+                raise ValueError(f"name {self.name!r} is qualified with {got.name}, but {what} is {given!r}. "
+                                 "Fix: drop one of them or make them agree")
         self.name = full.sql()
         self.database = full.database.sql()
         self.schema_name = full.schema.sql()

@@ -6,6 +6,8 @@ change that causes it (old -> new), and policy packs read it from the resource's
     {"action": "train" | "retrain", "base_model": ..., "epochs": E, "rows": N,
      "estimated_trained_tokens": T, "token_method": how T was counted, "validation": bool,
      "changed": [fields], "note": ...,
+     "epochs_rule": ..., "max_trained_tokens": M,   (only with max_epochs unset: E is then the epochs
+                                                    assumed, M the cost at the most Snowflake may choose)
      "credits_per_million_tokens": R, "estimated_credits": T * R / 1e6}   (the last two when declared)
 
 T follows Snowflake's billing rule (input tokens after truncation x epochs, held-out rows of the
@@ -31,8 +33,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from cortex_provider import catalogue
+from cortex_provider.resources.base import same
 from cortex_provider.resources.credits import estimated_credits
-from cortex_provider.resources.finetune_spec import REPLACE_ON
+from cortex_provider.resources.finetune.spec import REPLACE_ON, as_stored_now
 from cortex_provider.resources.preflight import preflight
 from cortex_provider.session import Session
 
@@ -48,6 +51,7 @@ class Measured(NamedTuple):
     trained_tokens: int  # estimated, by the billing rule
     token_method: str  # SNOWFLAKE.CORTEX.COUNT_TOKENS, or the labelled ~4 characters/token estimate
     truncated_rows: int = 0  # rows over the base model's prompt or completion share (truncated, not refused)
+    max_trained_tokens: int | None = None  # at the most epochs the job may train (catalogue.epochs_bound)
 
 
 # (training_query, base_model, epochs, automatic validation split) -> Measured
@@ -58,7 +62,8 @@ Key = tuple[str, str, int | None, bool]
 def retrain_fields(olds: Mapping[str, Any], news: Mapping[str, Any], unknown: set[str]) -> list[str]:
     """Fields whose change makes the diff plan a replace (a new paid job), as FineTunedModelCore.diff
     decides it: a field absent from olds is not a change; an unknown one may be."""
-    changed = [k for k in sorted(REPLACE_ON) if k in unknown or (k in olds and olds.get(k) != news.get(k))]
+    olds = as_stored_now(olds)
+    changed = [k for k in sorted(REPLACE_ON) if k in unknown or (k in olds and not same(olds.get(k), news.get(k)))]
     if (news.get("retrain_on") == "data" and news.get("data_fingerprint") and olds.get("data_fingerprint")
             and olds.get("data_fingerprint") != news.get("data_fingerprint")):
         changed.append("data_fingerprint")
@@ -113,13 +118,15 @@ def plan_for(
     plan: dict[str, Any] = {
         "action": "retrain" if existing else "train",
         "base_model": None if "base_model" in unknown else news.get("base_model"),
-        "epochs": epochs or 1,
+        "epochs": catalogue.epochs_assumed(epochs),
         "rows": None,
         "estimated_trained_tokens": None,
         "validation": "validation_query" in unknown or bool(news.get("validation_query")),
         "changed": changed,
         "note": None,
     }
+    if epochs is None:
+        plan["epochs_rule"] = catalogue.EPOCHS_RULE
     advice = catalogue.advisories(plan["base_model"]) if isinstance(plan["base_model"], str) else []
     if advice:  # advisory, never an error: adopting or keeping a model on an older base is fine
         plan["advisories"] = advice
@@ -138,6 +145,8 @@ def plan_for(
             return plan
         CACHE.put(key, got)
     plan["rows"], plan["estimated_trained_tokens"], plan["token_method"] = got[:3]
+    if epochs is None and got.max_trained_tokens is not None:
+        plan["max_trained_tokens"] = got.max_trained_tokens
     _limits(plan, base, epochs, got)
     rate = (rates or {}).get(base.strip().lower())
     if rate is not None:
@@ -153,14 +162,14 @@ def _limits(plan: dict[str, Any], base: str, epochs: int | None, got: Measured) 
         plan["row_limit"] = model.row_limit(epochs)
         if got.rows > plan["row_limit"]:
             plan["note"] = (f"{got.rows} rows exceed {base}'s row limit of {plan['row_limit']} at "
-                            f"{epochs or catalogue.DEFAULT_EPOCHS_FOR_LIMIT} epochs: sample the data or lower "
+                            f"{catalogue.epochs_assumed(epochs)} epochs: sample the data or lower "
                             "max_epochs")
     if got.truncated_rows:
         plan["truncated"] = f"will be truncated: {got.truncated_rows} rows"
 
 
 def _first_line(exc: BaseException) -> str:
-    """The error's first line, whole: a fix cut mid-word is no fix (issue 16)."""
+    """The error's first line, whole: a fix cut mid-word is no fix."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
@@ -171,6 +180,7 @@ def preflight_measure(session: Callable[[], Session]) -> Measure:
     def measure(query: str, base_model: str, epochs: int | None, auto_split: bool) -> Measured:
         report = preflight(session(), query, base_model, epochs, auto_split=auto_split)
         cut = max(report.rows_over_prompt_limit or 0, report.rows_over_completion_limit or 0)
-        return Measured(report.row_count, report.estimated_trained_tokens, report.token_method, cut)
+        return Measured(report.row_count, report.estimated_trained_tokens, report.token_method, cut,
+                        report.max_trained_tokens)
 
     return measure

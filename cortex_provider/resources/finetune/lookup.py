@@ -25,9 +25,17 @@ from cortex_provider.sql.parse_cortex import (
 )
 from cortex_provider.sql.parse_show import ModelInfo, parse_models
 
-ADOPTABLE = frozenset({FinetuneStatus.PENDING, FinetuneStatus.IN_PROGRESS, FinetuneStatus.SUCCESS})
+RUNNING = frozenset({FinetuneStatus.PENDING, FinetuneStatus.IN_PROGRESS})
+ADOPTABLE = RUNNING | {FinetuneStatus.SUCCESS}
 CACHE_TTL_ENV = "CORTEX_PROVIDER_MODEL_CACHE_S"
 _DEFAULT_TTL_S = 15.0
+
+
+def live_model(session: Session, model: QualifiedName) -> ModelInfo | None:
+    """The model as Snowflake holds it now: an uncached SHOW MODELS LIKE '<name>' IN SCHEMA, for decisions
+    that cost money or models (create, delete, the plan's adopt probe, the late ownership record)."""
+    rows = parse_models(session.execute(ShowModels(schema=model.schema_name, like=model.name)))
+    return next((m for m in rows if m.name == model.name.name), None)
 
 
 class ModelCache:

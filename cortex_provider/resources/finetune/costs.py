@@ -2,7 +2,7 @@
 
 `estimated_trained_tokens` is the pre-flight's billed input tokens x epochs (Snowflake's billing rule:
 truncation to the context split, automatic validation split when there is no validation query;
-resources/preflight.py; one epoch assumed when max_epochs is not set). The data fingerprint (row
+resources/preflight.py; with max_epochs unset, the epochs catalogue.epochs_assumed states). The data fingerprint (row
 count + content hash, computed in SQL, no rows fetched) is what `retrain_on: data` compares.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cortex_provider.errors import CortexProviderError
-from cortex_provider.resources.finetune_spec import FineTunedModelSpec
+from cortex_provider.resources.finetune.spec import FineTunedModelSpec
 from cortex_provider.resources.preflight import preflight
 from cortex_provider.session import Session
 from cortex_provider.sql.parse_cortex import parse_fingerprint

@@ -1,13 +1,4 @@
-"""ModelReplication: a replication group on the primary plus a refreshed replica in each target.
-
-Primary: CREATE REPLICATION GROUP g OBJECT_TYPES = DATABASES ALLOWED_DATABASES ALLOWED_ACCOUNTS
-[REPLICATION_SCHEDULE]. Each target (its own Session, from `connector`): CREATE REPLICATION GROUP g
-AS REPLICA OF org.primary.g, then REFRESH. Fine-tuned models reach the targets only on a refresh,
-so `refresh_token` (the program passes the FineTunedModel's job id) makes a change upstream an
-in-place update that refreshes every target. Targets are added/removed in place. Read reports only
-targets whose replica still exists, so a replica dropped by hand is recreated + refreshed by the
-next `up`. Delete drops the replicas, then the primary group -- never a database.
-"""
+"""ModelReplication's reconcile core (the package docstring says what it does)."""
 
 from __future__ import annotations
 
@@ -15,10 +6,13 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel
 
 from cortex_provider.resources.base import Applied, ResourceCore
-from cortex_provider.resources.share import account, ident, same_account, sorted_unique
+from cortex_provider.resources.names import same_account
+from cortex_provider.resources.ownership import ADOPTED, ORIGIN_KEY, OWNER_KEY, Claim, log_release, origin_of, released
+from cortex_provider.resources.replication.owner import group_origin
+from cortex_provider.resources.replication.spec import ReplicationSpec
 from cortex_provider.session import Session
 from cortex_provider.sql.finetune import ShowModels
 from cortex_provider.sql.identifiers import AccountName, Identifier
@@ -28,74 +22,21 @@ from cortex_provider.sql.parse_show import (
     parse_models,
     parse_replication_groups,
 )
-from cortex_provider.sql.sharing import (
+from cortex_provider.sql.replication import (
     AlterReplicationGroupSet,
     CreateReplicaGroup,
     CreateReplicationGroup,
+    CurrentAccount,
     DropReplicationGroup,
     RefreshReplicationGroup,
+    SetAllowedDatabases,
     ShowDatabasesInReplicationGroup,
     ShowReplicationGroups,
-    check_schedule,
+    UnsetReplicationSchedule,
 )
-from cortex_provider.sql.sharing_extra import CurrentAccount, SetAllowedDatabases, UnsetReplicationSchedule
 
 # (target account, connections.toml name or None) -> a Session in that account
 Connector = Callable[[AccountName, str | None], Session]
-
-
-class ReplicationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    group: str
-    databases: list[str] = Field(min_length=1)
-    target_accounts: list[str] = Field(min_length=1)
-    schedule: str | None = None
-    refresh_token: str | None = None
-    target_connections: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("group")
-    @classmethod
-    def _group(cls, v: str) -> str:
-        return ident(v, "group")
-
-    @field_validator("databases")
-    @classmethod
-    def _dbs(cls, v: list[str]) -> list[str]:
-        return sorted_unique(ident(d, f"databases[{i}]") for i, d in enumerate(v))
-
-    @field_validator("target_accounts")
-    @classmethod
-    def _targets(cls, v: list[str]) -> list[str]:
-        return sorted_unique(account(a, f"target_accounts[{i}]") for i, a in enumerate(v))
-
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, v: str | None) -> str | None:
-        return None if v is None else check_schedule(v, "schedule")
-
-    @field_validator("refresh_token", mode="before")
-    @classmethod
-    def _token(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-
-    @model_validator(mode="after")
-    def _connections_name_targets(self) -> ReplicationSpec:
-        conns = {}
-        for key, name in self.target_connections.items():
-            match = next((t for t in self.target_accounts if same_account(t, key)), None)
-            if match is None:
-                raise ValueError(f"target_connections: {key!r} is not one of target_accounts")
-            conns[match] = name
-        self.target_connections = conns
-        return self
-
-    @property
-    def identifier(self) -> Identifier:
-        return Identifier.parse(self.group)
-
-    def database_ids(self) -> tuple[Identifier, ...]:
-        return tuple(Identifier.parse(d) for d in self.databases)
 
 
 def whoami(session: Session) -> AccountName:
@@ -143,12 +84,17 @@ class ReplicationCore(ResourceCore[ReplicationSpec]):
 
     # -- create / update: one convergence ------------------------------------------------------
     def create(self, session: Session, spec: ReplicationSpec) -> Applied:
-        return Applied(spec.group, self._converge(session, spec, None))
+        return self.create_as(session, spec, Claim())
+
+    def create_as(self, session: Session, spec: ReplicationSpec, claim: Claim) -> Applied:
+        """An existing primary group is taken only with `adopt: true` (owner.py)."""
+        origin = group_origin(spec.identifier, _group_row(session, spec.identifier, whoami(session), True), claim)
+        return Applied(spec.group, {**self._converge(session, spec, None), **claim.outputs(origin)})
 
     def update(
         self, session: Session, id_: str, olds: Mapping[str, Any], spec: ReplicationSpec
     ) -> dict[str, Any]:
-        return self._converge(session, spec, olds)
+        return {**self._converge(session, spec, olds), **{k: olds.get(k) for k in (OWNER_KEY, ORIGIN_KEY)}}
 
     def _converge(
         self, session: Session, spec: ReplicationSpec, olds: Mapping[str, Any] | None
@@ -239,10 +185,14 @@ class ReplicationCore(ResourceCore[ReplicationSpec]):
             "target_connections": dict(conns),
             **_refs(me, group),
             "replicas": replicas,
+            **{k: props[k] for k in (OWNER_KEY, ORIGIN_KEY) if k in props},  # a refresh keeps who made it
         }
         return Applied(group.sql(), outputs)
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
+        if origin_of(props) == ADOPTED:  # neither the group nor its replicas: this stack did not create them
+            log_release(released("ModelReplication", id_, "this stack adopted it and did not create it"))
+            return
         me, group = whoami(session), Identifier.parse(id_, "id")
         conns = props.get("target_connections") or {}
         targets = {resolve(t, me) for t in props.get("target_accounts") or []}

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 # public name -> (module, attribute)
 _EXPORTS: dict[str, tuple[str, str]] = {
     # resources (layer 3: Pulumi)
+    "AiAccessGrant": ("cortex_provider.pulumi.access", "AiAccessGrant"),
+    "AiLockdown": ("cortex_provider.pulumi.access", "AiLockdown"),
     "CortexUserGrant": ("cortex_provider.pulumi.grants", "CortexUserGrant"),
     "ModelCreatorGrant": ("cortex_provider.pulumi.grants", "ModelCreatorGrant"),
     "ModelUsageGrant": ("cortex_provider.pulumi.grants", "ModelUsageGrant"),
@@ -38,12 +40,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "ModelShare": ("cortex_provider.pulumi.share", "ModelShare"),
     "ModelReplication": ("cortex_provider.pulumi.replication", "ModelReplication"),
     # args types (layer 2: pydantic specs, no Pulumi)
+    "AiAccessGrantArgs": ("cortex_provider.resources.access.grants", "AiAccessGrantSpec"),
+    "AiLockdownArgs": ("cortex_provider.resources.access.lockdown", "AiLockdownSpec"),
     "CortexUserGrantArgs": ("cortex_provider.resources.grants", "CortexUserGrantSpec"),
     "ModelCreatorGrantArgs": ("cortex_provider.resources.grants_creator", "ModelCreatorGrantSpec"),
     "ModelUsageGrantArgs": ("cortex_provider.resources.grants", "ModelUsageGrantSpec"),
     "TrainingViewArgs": ("cortex_provider.resources.training_view", "TrainingViewSpec"),
-    "FineTunedModelArgs": ("cortex_provider.resources.finetune_spec", "FineTunedModelSpec"),
-    "FinetuneOptions": ("cortex_provider.resources.finetune_spec", "FinetuneOptions"),
+    "FineTunedModelArgs": ("cortex_provider.resources.finetune.spec", "FineTunedModelSpec"),
+    "FinetuneOptions": ("cortex_provider.resources.finetune.spec", "FinetuneOptions"),
     "ModelReleaseArgs": ("cortex_provider.resources.release.spec", "ModelReleaseSpec"),
     "ReleaseGateArgs": ("cortex_provider.resources.release.spec", "GateSpec"),
     "ModelEvaluationArgs": ("cortex_provider.resources.evaluation", "EvaluationSpec"),
@@ -56,6 +60,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "AiAccessGrant",
+    "AiAccessGrantArgs",
+    "AiLockdown",
+    "AiLockdownArgs",
     "CortexProviderError",
     "CortexUserGrant",
     "CortexUserGrantArgs",
@@ -84,6 +92,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # static types for `cortex.X` without importing anything at runtime
     from cortex_provider.errors import CortexProviderError
+    from cortex_provider.pulumi.access import AiAccessGrant, AiLockdown
     from cortex_provider.pulumi.distillation import DistillationDataset
     from cortex_provider.pulumi.evaluation import ModelEvaluation
     from cortex_provider.pulumi.finetuned_model import FineTunedModel
@@ -92,10 +101,12 @@ if TYPE_CHECKING:  # static types for `cortex.X` without importing anything at r
     from cortex_provider.pulumi.replication import ModelReplication
     from cortex_provider.pulumi.share import ModelShare
     from cortex_provider.pulumi.training_view import TrainingView
+    from cortex_provider.resources.access.grants import AiAccessGrantSpec as AiAccessGrantArgs
+    from cortex_provider.resources.access.lockdown import AiLockdownSpec as AiLockdownArgs
     from cortex_provider.resources.distillation import DistillationSpec as DistillationDatasetArgs
     from cortex_provider.resources.evaluation import EvaluationSpec as ModelEvaluationArgs
-    from cortex_provider.resources.finetune_spec import FineTunedModelSpec as FineTunedModelArgs
-    from cortex_provider.resources.finetune_spec import FinetuneOptions
+    from cortex_provider.resources.finetune.spec import FineTunedModelSpec as FineTunedModelArgs
+    from cortex_provider.resources.finetune.spec import FinetuneOptions
     from cortex_provider.resources.grants import CortexUserGrantSpec as CortexUserGrantArgs
     from cortex_provider.resources.grants import ModelUsageGrantSpec as ModelUsageGrantArgs
     from cortex_provider.resources.grants_creator import ModelCreatorGrantSpec as ModelCreatorGrantArgs
@@ -104,7 +115,7 @@ if TYPE_CHECKING:  # static types for `cortex.X` without importing anything at r
     from cortex_provider.resources.release.spec import ModelReleaseSpec as ModelReleaseArgs
     from cortex_provider.resources.replication import ReplicationSpec as ModelReplicationArgs
     from cortex_provider.resources.share import ShareSpec as ModelShareArgs
-    from cortex_provider.resources.training_view import TrainingViewSpec as TrainingViewArgs
+    from cortex_provider.resources.training_view_spec import TrainingViewSpec as TrainingViewArgs
 
 
 def __getattr__(name: str) -> Any:

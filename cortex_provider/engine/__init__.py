@@ -4,7 +4,7 @@
 `cortex_provider.program` as an inline Automation API program against the `pulumi` CLI this project
 builds (scripts/pulumi-cli.sh): the CLI is the engine (plan, state, secrets, dynamic-provider plugins,
 StackReference, policy packs); only the Python language host is served from the Python SDK itself,
-because its Go module is not available from the Go module proxy here (see README, "The engine").
+because its Go module is not available from the Go module proxy here (docs/operations.md, "The engine").
 """
 
 from cortex_provider.engine.cli import PULUMI_VERSION, EngineSetupError, find_pulumi

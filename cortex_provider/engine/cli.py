@@ -79,6 +79,20 @@ def engine_vars(project_dir: Path, binary: Path, env: Mapping[str, str] | None =
     return {**engine_env(project_dir, binary, {**os.environ, **env}), **env}
 
 
+def passphrase_fix(project_dir: Path, stack: str, said: str) -> str | None:
+    """One line naming the fix when the CLI refused the passphrase (None for any other failure): the
+    demo stack files carry the salt of DEFAULT_PASSPHRASE, so any other passphrase is refused."""
+    if "incorrect passphrase" not in said:
+        return None
+    config = project_dir / "stacks" / f"Pulumi.{stack}.yaml"
+    where = config if config.exists() else project_dir / f"Pulumi.{stack}.yaml"
+    return (f"error: stack {stack}: incorrect passphrase: {where} (its encryptionsalt) and the stack's state "
+            "were encrypted with another passphrase than PULUMI_CONFIG_PASSPHRASE. Fix: unset "
+            f"PULUMI_CONFIG_PASSPHRASE to use the demo stacks' ({DEFAULT_PASSPHRASE}); for your own, on a stack "
+            "with no state yet delete that file's `encryptionsalt:` line, on one with state run `pulumi stack "
+            "change-secrets-provider passphrase` (docs/operations.md#the-passphrase)")
+
+
 def run_pulumi(project_dir: Path, args: Sequence[str], env: Mapping[str, str] | None = None,
                **run: Any) -> subprocess.CompletedProcess[str]:
     """Any `pulumi` command (stack export/import, config set --secret, cancel, import) in `project_dir`

@@ -7,7 +7,11 @@ text the CLI printed. Nothing here decides a plan or touches state: the engine d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,23 @@ class VerbResult:
     def changes(self) -> int:
         """Operations other than `same` (what `--expect-no-changes` would refuse)."""
         return sum(n for op, n in self.summary.items() if op not in ("same", "read"))
+
+
+def project_program(project_dir: Path) -> Callable[[], None] | None:
+    """The project's own `__main__.py` as the inline program, as `pulumi up` in that directory would run
+    it (None: no such file, the cortex:spec program)."""
+    main = Path(project_dir).resolve() / "__main__.py"
+    if not main.is_file():
+        return None
+
+    def run() -> None:
+        sys.path.insert(0, str(main.parent))  # its sibling modules import as under the language host
+        try:
+            runpy.run_path(str(main), run_name="__main__")
+        finally:
+            sys.path.remove(str(main.parent))
+
+    return run
 
 
 def project_name(project_dir: Path) -> str:
@@ -129,11 +150,80 @@ def _summary(changes: Mapping[Any, int] | None) -> dict[str, int]:
     return {getattr(op, "value", str(op)): int(n) for op, n in (changes or {}).items()}
 
 
-def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bool = False,
-             policy_packs: Sequence[str] = (), policy_pack_configs: Sequence[str] = (),
-             expect_no_changes: bool = False,
-             targets: Sequence[str] = (), color: str = "never") -> VerbResult:
-    """Run one verb; a failed engine run is a result with ok=False (its output was already printed)."""
+# What the engine says at the start of an update that finds pending operations in the state.
+PENDING_WARNING = "pending operations from previous deployment"
+
+
+def settle_pending_creates(stack: auto.Stack, printer: Printer) -> int:
+    """Drop the pending CREATE operations an interrupted update left in the state once the resource is
+    in the state again (this `up` re-ran the create, and the provider adopted what the crashed one had
+    made). The engine keeps them otherwise, and every later `up` warns about them.
+    Pulumi documents editing `pending_operations` out of `pulumi stack export` and importing it back
+    (pulumi.com /docs/iac/operations/troubleshooting/interrupted-updates/); this does that, only for
+    creates that are settled."""
+    exported = stack.export_stack()
+    state: dict[str, Any] = dict(exported.deployment or {})
+    pending = state.get("pending_operations") or []
+    have = {r.get("urn") for r in state.get("resources") or []}
+    settled = [op for op in pending if op.get("type") == "creating" and (op.get("resource") or {}).get("urn") in have]
+    if not settled:
+        return 0
+    left = [op for op in pending if op not in settled]
+    state["pending_operations"] = left
+    if not left:
+        del state["pending_operations"]
+    stack.import_stack(auto.Deployment(version=exported.version, deployment=state))
+    printer(f"cleared {len(settled)} pending create operation(s) left by an interrupted update: "
+            "each resource is in the state again")
+    return len(settled)
+
+
+# What the inline program's gRPC client says when the CLI's engine endpoint is gone before the program
+# ends: the CLI tore its run down (seen rarely, under load, with no step begun and no other message).
+ENGINE_GONE = "failed to connect to all addresses"
+
+
+def _engine_gone_before_any_step(result: VerbResult) -> bool:
+    """A failed run that touched nothing: only the root Stack was stepped and the engine vanished."""
+    touched = [s for s in result.steps if not s.urn.split("::")[-2].endswith("pulumi:pulumi:Stack")]
+    return not result.ok and not touched and ENGINE_GONE in result.stdout + result.stderr
+
+
+# A refresh only reads: stopped midway it leaves the state before it whole, so the engine need not rewrite
+# the whole checkpoint after every resource it reads (the file backend's cost grows with the stack's size
+# squared: 1,000 trivial resources refresh in ~110 s with checkpoints, a few s without; docs/scale.md).
+# `up` and `destroy` keep the engine's checkpoints: they record what was created or deleted so far.
+REFRESH_SETTINGS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+
+
+@contextlib.contextmanager
+def _settings(stack: auto.Stack, defaults: Mapping[str, str]) -> Iterator[None]:
+    """`defaults` in the CLI's environment for one call, unless the caller's environment sets them."""
+    workspace = stack.workspace
+    before = dict(workspace.env_vars)
+    chosen = {k: v for k, v in defaults.items() if k not in os.environ and k not in before}
+    workspace.env_vars = {**before, **chosen}
+    try:
+        yield
+    finally:
+        workspace.env_vars = before
+
+
+def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, **kwargs: Any) -> VerbResult:
+    """Run one verb; a failed engine run is a result with ok=False (its output was already printed).
+    A run whose engine endpoint vanished before any resource step is run once more: nothing was
+    planned or changed, and the user would otherwise see a bare gRPC error."""
+    result = _run_verb_once(stack, verb, printer=printer, **kwargs)
+    if _engine_gone_before_any_step(result):
+        printer(f"the Pulumi engine stopped answering before `{verb}` began any step; running it again")
+        result = _run_verb_once(stack, verb, printer=printer, **kwargs)
+    return result
+
+
+def _run_verb_once(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bool = False,
+                   policy_packs: Sequence[str] = (), policy_pack_configs: Sequence[str] = (),
+                   expect_no_changes: bool = False,
+                   targets: Sequence[str] = (), color: str = "never") -> VerbResult:
     out: list[str] = []
     err: list[str] = []
 
@@ -155,6 +245,8 @@ def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bo
         if verb == "up":
             up = stack.up(diff=diff, **policy,
                           expect_no_changes=expect_no_changes or None, **common)
+            if any(PENDING_WARNING in line for line in out + err):  # else no `stack export` is needed
+                settle_pending_creates(stack, on_output)
             outputs = {k: v.value for k, v in up.outputs.items()}
             return events.fill(VerbResult(verb, True, _summary(up.summary.resource_changes), outputs,
                                           "\n".join(out), "\n".join(err)))
@@ -164,8 +256,12 @@ def run_verb(stack: auto.Stack, verb: str, *, printer: Printer = print, diff: bo
             return events.fill(VerbResult(verb, True, _summary(pre.change_summary), {},
                                           "\n".join(out), "\n".join(err)))
         if verb == "refresh":
-            ref = stack.refresh(expect_no_changes=expect_no_changes or None, **common)
-            return events.fill(VerbResult(verb, True, _summary(ref.summary.resource_changes), {},
+            # The program runs too (`--run-program`), so the stack's outputs are computed from what was
+            # just read back: a plain refresh prints, and keeps, the outputs of the last `up`.
+            with _settings(stack, REFRESH_SETTINGS):
+                ref = stack.refresh(expect_no_changes=expect_no_changes or None, run_program=True, **common)
+            outputs = {k: v.value for k, v in stack.outputs().items()}
+            return events.fill(VerbResult(verb, True, _summary(ref.summary.resource_changes), outputs,
                                           "\n".join(out), "\n".join(err)))
         if verb == "destroy":
             des = stack.destroy(**common)

@@ -8,7 +8,9 @@ model, training/validation query, options exactly as submitted, so FineTunedMode
 instead of training); SHOW USER FUNCTIONS for release endpoints (their versions become a `releases:`
 entry, export/releases.py); SHOW GRANTS OF DATABASE ROLE SNOWFLAKE.CORTEX_USER, ON SCHEMA, ON MODEL; SHOW VIEWS.
 What cannot be recovered is written as a YAML comment that says so: a model whose job record was purged
-keeps a placeholder training query and is adopted as is (its existence is the truth); views, shares and
+keeps a placeholder training query and is adopted as is (its existence is the truth). Every model is
+written with `adopt: true` (a declared adoption: `up` takes it over and later releases it, never drops it;
+one another stack's record names is noted, and `up` refuses it); views, shares and
 replication groups are listed, not declared (declare them by hand once their bodies are reviewed).
 """
 
@@ -18,9 +20,11 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
+from cortex_provider import catalogue
 from cortex_provider.export.releases import owner_of, release_endpoints, release_entry
-from cortex_provider.resources.finetune_lookup import find_job
-from cortex_provider.resources.finetuned_model import ALL_STATUSES
+from cortex_provider.resources.finetune.core import ALL_STATUSES
+from cortex_provider.resources.finetune.lookup import find_job
+from cortex_provider.resources.ownership import parse_record
 from cortex_provider.session import Session
 from cortex_provider.sql.finetune import ShowModels
 from cortex_provider.sql.grants import CORTEX_USER, GrantTarget, ShowGrants
@@ -56,12 +60,16 @@ def export_spec(session: Session, database: str, schema: str) -> tuple[dict[str,
             versions[version[0]].append(version[1])
             continue
         entry: dict[str, Any] = {"name": Identifier.of(info.name).sql()}
+        owner = parse_record(info.comment)
+        if owner is not None:
+            notes.append(f"models.{info.name}: managed by {owner.describe()}; `up` here refuses it while that "
+                         "stack holds it (let that stack go of it first)")
         job = find_job(session, qn, None, None, None, None, ALL_STATUSES)
         if job is None or not job.training_data:
             notes.append(f"models.{info.name}: its fine-tuning job record was purged, so base model, training "
                          "query and options cannot be recovered; it is adopted as is (no retrain) — the values "
                          "below are placeholders, do not change them unless you mean to retrain")
-            entry.update(base_model="llama3.1-8b", training_query=PLACEHOLDER_QUERY, options={})
+            entry.update(base_model=catalogue.CURRENT[0], training_query=PLACEHOLDER_QUERY, options={})
         else:
             opts = job.extra.get("options")
             if not isinstance(opts, dict):
@@ -74,6 +82,7 @@ def export_spec(session: Session, database: str, schema: str) -> tuple[dict[str,
         usage = _roles(parse_grants(session.execute(ShowGrants(on=GrantTarget.model(qn)))), "USAGE")
         if usage:
             entry["usage_roles"] = usage
+        entry["adopt"] = True  # a declared adoption (resources/ownership.py): released, never dropped
         models.append(entry)
     views = [v.name for v in parse_views(session.execute(ShowViews(where)))]
     if views:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cortex_provider.resources.finetune_lookup import find_job
-from cortex_provider.resources.finetuned_model import ALL_STATUSES
+from cortex_provider import catalogue
+from cortex_provider.resources.finetune.core import ALL_STATUSES
+from cortex_provider.resources.finetune.lookup import find_job
 from cortex_provider.session import Session
 from cortex_provider.sql.endpoint import (
     ShowUserFunctions,
@@ -57,7 +58,7 @@ def release_entry(session: Session, where: SchemaName, name: str, release: dict[
     if job is None or not job.training_data:
         notes.append(f"releases.{name}: the job record of {version_label(newest)} was purged; the values below "
                      "are placeholders and the version is adopted as is (changing them trains the next version)")
-        entry.update(base_model="llama3.1-8b", training_query="SELECT NULL AS prompt, NULL AS completion",
+        entry.update(base_model=catalogue.CURRENT[0], training_query="SELECT NULL AS prompt, NULL AS completion",
                      options={})
     else:
         opts = job.extra.get("options")
@@ -73,4 +74,5 @@ def release_entry(session: Session, where: SchemaName, name: str, release: dict[
     usage = roles(version_name(endpoint, parse_version(serving)))
     if usage:
         entry["usage_roles"] = usage
+    entry["adopt"] = True  # a declared adoption (resources/release/owner.py): released, never dropped
     return entry

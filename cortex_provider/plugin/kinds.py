@@ -14,6 +14,7 @@ from typing import Any
 
 from pulumi.dynamic import Resource
 
+from cortex_provider.pulumi.access import AiAccessGrant, AiAccessGrantProvider, AiLockdown, AiLockdownProvider
 from cortex_provider.pulumi.base import CoreProvider
 from cortex_provider.pulumi.distillation import DistillationDataset, DistillationProvider
 from cortex_provider.pulumi.evaluation import EvaluationProvider, ModelEvaluation
@@ -43,6 +44,7 @@ class Kind:
     resource: type[Resource]
     import_id: str | None  # the id `pulumi import` takes (README); None: not importable, declare it
     computed_inputs: tuple[str, ...] = ()  # inputs check adds (plans): outputs in the schema
+    adoptable: bool = False  # keeps an ownership record: takes `adopt`, learns its owner from the URN
 
     @property
     def token(self) -> str:
@@ -70,14 +72,17 @@ KINDS: dict[str, Kind] = {
         Kind("CortexUserGrant", CortexUserGrantProvider(), CortexUserGrant, "ROLE"),
         Kind("ModelCreatorGrant", ModelCreatorGrantProvider(), ModelCreatorGrant, "ROLE|DB.SCHEMA"),
         Kind("ModelUsageGrant", ModelUsageGrantProvider(), ModelUsageGrant, "ROLE|DB.SCHEMA.MODEL"),
-        Kind("TrainingView", TrainingViewProvider(), TrainingView, "DB.SCHEMA.VIEW"),
-        Kind("FineTunedModel", FineTunedModelProvider(), FineTunedModel, "DB.SCHEMA.MODEL", ("training_plan",)),
-        Kind("ModelShare", ModelShareProvider(), ModelShare, "SHARE"),
-        Kind("ModelReplication", ModelReplicationProvider(), ModelReplication, "GROUP"),
-        Kind("SharedModels", SharedModelsProvider(), SharedModels, "DATABASE"),
-        Kind("DistillationDataset", DistillationProvider(), DistillationDataset, None),
+        Kind("AiAccessGrant", AiAccessGrantProvider(), AiAccessGrant, "ROLE"),
+        Kind("AiLockdown", AiLockdownProvider(), AiLockdown, "LOCKDOWN"),
+        Kind("TrainingView", TrainingViewProvider(), TrainingView, "DB.SCHEMA.VIEW", adoptable=True),
+        Kind("FineTunedModel", FineTunedModelProvider(), FineTunedModel, "DB.SCHEMA.MODEL", ("training_plan",),
+             adoptable=True),
+        Kind("ModelShare", ModelShareProvider(), ModelShare, "SHARE", adoptable=True),
+        Kind("ModelReplication", ModelReplicationProvider(), ModelReplication, "GROUP", adoptable=True),
+        Kind("SharedModels", SharedModelsProvider(), SharedModels, "DATABASE", adoptable=True),
+        Kind("DistillationDataset", DistillationProvider(), DistillationDataset, None, ("labelling_plan",)),
         Kind("ModelEvaluation", EvaluationProvider(), ModelEvaluation, None),
-        Kind("ModelRelease", ModelReleaseProvider(), ModelRelease, None, ("release_plan",)),
+        Kind("ModelRelease", ModelReleaseProvider(), ModelRelease, None, ("release_plan",), adoptable=True),
     )
 }
 

@@ -14,6 +14,7 @@ a dynamic provider has not:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -27,6 +28,8 @@ from cortex_provider.plugin.schema import SECRET_CONFIG, schema_text
 from cortex_provider.plugin.values import camel, inbound, outbound, secret_keys, to_python
 from cortex_provider.pulumi.base import is_unknown
 from cortex_provider.pulumi.connection import remember_config
+from cortex_provider.pulumi.owner import owner_from_urn
+from cortex_provider.resources.ownership import ADOPTED, ORIGIN_KEY, OWNER_KEY
 
 T = TypeVar("T")
 WAIT_FIELD = "timeout_minutes"  # kinds with their own wait bound take the custom timeout there
@@ -34,6 +37,17 @@ WAIT_FIELD = "timeout_minutes"  # kinds with their own wait bound take the custo
 
 class CustomTimeout(CortexProviderError):
     """A call ran past the resource's customTimeouts."""
+
+
+class NothingToImport(CortexProviderError):
+    """`pulumi import` named an object that does not exist: the engine would record it anyway."""
+
+    def __init__(self, kind: Kind, resource_id: str) -> None:
+        super().__init__(
+            f"{kind.name} {resource_id!r} does not exist in Snowflake (or this role cannot see it): nothing "
+            f"to import, nothing recorded. Fix: check the id (form {kind.import_id or 'not importable'}), the "
+            "account and the role, or declare the resource and let `pulumi up` create it."
+        )
 
 
 def config_from(variables: Mapping[str, str], args: Mapping[str, PropertyValue]) -> dict[str, Any]:
@@ -54,9 +68,13 @@ def detailed(
     kind: Kind, olds: Mapping[str, Any], news: Mapping[str, Any], replaces: list[str]
 ) -> dict[str, p.PropertyDiff]:
     out: dict[str, p.PropertyDiff] = {}
-    for field in kind.core.spec_fields():
+    fields: list[str] = list(kind.core.spec_fields())
+    if not any(is_unknown(v) for v in news.values()):  # known inputs: what the core's diff says changed,
+        with contextlib.suppress(CortexProviderError):  # owner (a record to write) included
+            fields = list(kind.core.diff("", olds, news).changed)
+    for field in fields:
         old, new = olds.get(field), news.get(field)
-        if not is_unknown(new) and old == new:
+        if not is_unknown(new) and old == new and field in kind.core.spec_fields():
             continue
         replace = field in replaces
         if old is None:
@@ -131,9 +149,10 @@ class CortexProvider(p.Provider):
     # -- resources -----------------------------------------------------------------------------------
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         kind = kind_for(request.type)
-        result = await self._run(
-            kind, "check", 0, kind.provider.check, inbound(request.old_inputs), inbound(request.new_inputs)
-        )
+        news = inbound(request.new_inputs)
+        if kind.adoptable:  # who asks, from the URN (resources/ownership.py): an input that never diffs
+            news[OWNER_KEY] = owner_from_urn(request.urn)
+        result = await self._run(kind, "check", 0, kind.provider.check, inbound(request.old_inputs), news)
         failures = [p.CheckFailure(camel(f.property), f.reason) for f in result.failures or []]
         return p.CheckResponse(inputs=outbound(result.inputs or {}, secret_keys(request.new_inputs)), failures=failures)
 
@@ -164,11 +183,16 @@ class CortexProvider(p.Provider):
         kind = kind_for(request.type)
         result = await self._run(kind, "read", 0, kind.provider.read, request.resource_id, inbound(request.properties))
         if not result.id:
+            if not request.properties and not request.inputs:  # an import: no state to drop, so refuse
+                raise NothingToImport(kind, request.resource_id)
             return p.ReadResponse(resource_id="")
+        outs = dict(result.outs or {})
+        if kind.adoptable and not request.properties:  # `pulumi import`: a declared adoption, never dropped
+            outs[ORIGIN_KEY] = ADOPTED
         secrets = secret_keys(request.properties) | secret_keys(request.inputs)
         return p.ReadResponse(
             resource_id=str(result.id),
-            properties=outbound(result.outs or {}, secrets),
+            properties=outbound(outs, secrets),
             inputs=outbound(result.inputs or {}, secrets),
         )
 

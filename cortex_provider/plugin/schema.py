@@ -93,6 +93,9 @@ def resource_spec(kind: Kind) -> dict[str, Any]:
         if field in kind.core.replace_on:
             spec["replaceOnChanges"] = True
         inputs[camel(field)] = spec
+    if kind.adoptable:  # resources/ownership.py
+        inputs["adopt"] = {"type": "boolean", "description": "take over the object if it already exists and no "
+                           "stack's record names it; it is then released, never dropped, when this stack lets it go"}
     outputs = dict(inputs)
     for name, annotation in kind.output_annotations().items():
         outputs.setdefault(camel(name), _annotated_type(annotation))

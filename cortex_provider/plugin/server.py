@@ -19,21 +19,10 @@ import grpc.aio
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from cortex_provider.errors import CortexProviderError
 from cortex_provider.plugin.provider import CortexProvider
-from cortex_provider.resources.base import SpecError
+from cortex_provider.pulumi.messages import deliberate
 
-_DELIBERATE = (CortexProviderError, SpecError)
 _METHODS = ("Check", "Diff", "Create", "Read", "Update", "Delete", "Configure")
-
-
-def _deliberate(exc: BaseException) -> BaseException | None:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, _DELIBERATE):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _clean(method: Callable[[Any, Any], Awaitable[Any]]) -> Callable[[Any, Any], Awaitable[Any]]:
@@ -41,7 +30,7 @@ def _clean(method: Callable[[Any, Any], Awaitable[Any]]) -> Callable[[Any, Any],
         try:
             return await method(request, context)
         except Exception as exc:
-            cause = _deliberate(exc)
+            cause = deliberate(exc)
             if cause is None:
                 raise
             await context.abort(grpc.StatusCode.UNKNOWN, str(cause))

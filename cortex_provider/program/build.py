@@ -13,9 +13,17 @@ from typing import Any
 import pulumi
 
 from cortex_provider.errors import InvalidInput
-from cortex_provider.program.built import Built, slug
-from cortex_provider.program.distill import build_distillations, build_evaluations, gates_for, view_source
+from cortex_provider.program.access import build_ai_access
+from cortex_provider.program.distill import (
+    build_distillations,
+    build_evaluations,
+    gates_for,
+    view_ready,
+    view_source,
+    with_labels,
+)
 from cortex_provider.program.mounts import build_mounts, export_mounts
+from cortex_provider.program.registered import Registered, slug
 from cortex_provider.program.releases import build_releases, export_releases
 from cortex_provider.program.spec import ModelSpec, StackSpec, TrainingViewSpec
 from cortex_provider.pulumi.finetuned_model import FineTunedModel
@@ -23,22 +31,20 @@ from cortex_provider.pulumi.grants import CortexUserGrant, ModelCreatorGrant, Mo
 from cortex_provider.pulumi.replication import ModelReplication
 from cortex_provider.pulumi.share import ModelShare
 from cortex_provider.pulumi.training_view import TrainingView
-from cortex_provider.resources.training_view import training_query_for
+from cortex_provider.resources.training_view_spec import training_query_for
 
 
-def _view_base_model(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
-    """Limits and cost of a view are those of the first model trained on it."""
-    trained: list[tuple[str | None, str | None, str, dict[str, Any]]]
-    trained = [(m.training_view, m.validation_view, m.base_model, m.options) for m in spec.models]
-    trained += [(r.training_view, r.validation_view, r.base_model, r.options) for r in spec.releases]
-    for training, validation, base_model, options in trained:
-        if view in (training, validation):
-            epochs = options.get("max_epochs")
-            return base_model, int(epochs) if isinstance(epochs, int | float) else None
+def _base_model_and_epochs(spec: StackSpec, view: str) -> tuple[str | None, int | None]:
+    """The base model and epochs of the first model or release trained on `view`: the view's limits and
+    cost are theirs."""
+    for t in [*spec.models, *spec.releases]:
+        if view in (t.training_view, t.validation_view):
+            epochs = t.options.get("max_epochs")
+            return t.base_model, int(epochs) if isinstance(epochs, int | float) else None
     return None, None
 
 
-def _build_access(spec: StackSpec, out: Built) -> None:
+def _build_access(spec: StackSpec, out: Registered) -> None:
     for role in spec.access.cortex_users:
         out.grants.append(CortexUserGrant(f"cortex-user-{slug(role)}", role=role))
     for role in spec.access.model_creators:
@@ -48,18 +54,22 @@ def _build_access(spec: StackSpec, out: Built) -> None:
         )
 
 
-def _build_views(spec: StackSpec, out: Built) -> None:
+def _build_views(spec: StackSpec, out: Registered) -> None:
+    """Register every view not registered yet whose source is ready (build calls it again after each model:
+    a view over a distillation whose teacher is a model of this stack waits for that model)."""
     for v in spec.training_views:
-        base_model, epochs = _view_base_model(spec, v.name)
+        if v.name in out.views or not view_ready(v, out):
+            continue
+        base_model, epochs = _base_model_and_epochs(spec, v.name)
         parts: dict[str, Any] = {"source": v.source, "prompt_expr": v.prompt, "completion_expr": v.completion}
         parts.update(view_source(spec, v, out))  # a view over a distillation's label table
         out.views[v.name] = TrainingView(
             f"view-{slug(v.name)}", database=spec.database, schema=spec.schema_, name=v.name,
-            query=v.query, where=v.where, base_model=base_model, epochs=epochs, **parts,
+            query=v.query, where=v.where, base_model=base_model, epochs=epochs, adopt=v.adopt, **parts,
         )
 
 
-def _view_query(spec: StackSpec, out: Built, view: str) -> Any:
+def _view_query(spec: StackSpec, out: Registered, view: str) -> Any:
     """The view's `training_query`, known at plan time (the model depends_on the view for ordering).
     The view's output would be unknown in a preview that updates the view (a new base model re-checks
     its limits), leaving the plan unable to show the retrain's cost."""
@@ -73,10 +83,10 @@ def _definition(spec: StackSpec, view: str | None) -> str | None:
     """The view's declared body: when it changes, the model trained on it is retrained (a replace),
     even though the query the model reads (`SELECT prompt, completion FROM <view>`) stays the same."""
     found: TrainingViewSpec | None = next((v for v in spec.training_views if v.name == view), None)
-    return None if found is None else found.model_dump_json(exclude={"name"})
+    return None if found is None else found.model_dump_json(exclude={"name", "adopt"})  # adopt is no data
 
 
-def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
+def _build_model(spec: StackSpec, m: ModelSpec, out: Registered) -> FineTunedModel:
     training: Any = _view_query(spec, out, m.training_view) if m.training_view else m.training_query
     validation: Any = _view_query(spec, out, m.validation_view) if m.validation_view else m.validation_query
     deps: list[pulumi.Resource] = [*out.grants, *out.views.values()]
@@ -84,9 +94,9 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
         f"model-{slug(m.name)}", model_name=m.name, database=spec.database, schema_name=spec.schema_,
         base_model=m.base_model, training_query=training, validation_query=validation,
         options=dict(m.options), wait=m.wait, timeout_minutes=m.timeout_minutes,
-        retain_on_delete=m.retain_on_delete, retrain_on=m.retrain_on,
-        training_definition=_definition(spec, m.training_view),
-        validation_definition=_definition(spec, m.validation_view),
+        retain_on_delete=m.retain_on_delete, retrain_on=m.retrain_on, adopt=m.adopt,
+        training_definition=with_labels(spec, m.training_view, _definition(spec, m.training_view), out),
+        validation_definition=with_labels(spec, m.validation_view, _definition(spec, m.validation_view), out),
         opts=pulumi.ResourceOptions(depends_on=deps),
     )
     gates = build_evaluations(spec, m, model, out)  # usage grants wait for the model's gates
@@ -98,7 +108,7 @@ def _build_model(spec: StackSpec, m: ModelSpec, out: Built) -> FineTunedModel:
     return model
 
 
-def _build_distribution(spec: StackSpec, out: Built) -> None:
+def _build_distribution(spec: StackSpec, out: Registered) -> None:
     """Shares (same region) and replication (other regions) of the trained models (after their gates)."""
     for s in spec.shares:
         models = [out.models[m] for m in s.models]
@@ -106,7 +116,7 @@ def _build_distribution(spec: StackSpec, out: Built) -> None:
         out.shares[s.name] = ModelShare(
             f"share-{slug(s.name)}", name=s.name, database=spec.database, schema=spec.schema_,
             models=[m.model for m in models], consumer_accounts=s.consumer_accounts,
-            functions=[r.endpoint for r in releases],
+            functions=[r.endpoint for r in releases], adopt=s.adopt,
             opts=pulumi.ResourceOptions(depends_on=[*models, *releases, *gates_for(out, s.models)]),
         )
     for r in spec.replication:
@@ -116,18 +126,21 @@ def _build_distribution(spec: StackSpec, out: Built) -> None:
         token = pulumi.Output.all(*(m.job_id for m in models)).apply(lambda ids: ",".join(str(i) for i in ids))
         out.replications[r.group] = ModelReplication(
             f"replication-{slug(r.group)}", group=r.group, databases=r.databases,
-            target_accounts=r.target_accounts, schedule=r.schedule, refresh_token=token,
+            target_accounts=r.target_accounts, schedule=r.schedule, refresh_token=token, adopt=r.adopt,
             opts=pulumi.ResourceOptions(depends_on=[*models, *gates_for(out, names)]),
         )
 
 
-def build(spec: StackSpec) -> Built:
-    out = Built()
+def build(spec: StackSpec) -> Registered:
+    out = Registered()
     _build_access(spec, out)
+    build_ai_access(spec, out)  # per-role AI access, then the lockdown (program/access.py)
     build_distillations(spec, out)  # teacher labels first: training views may read them
     _build_views(spec, out)
     for m in spec.models:
         out.models[m.name] = _build_model(spec, m, out)
+        build_distillations(spec, out)  # those this model teaches, then the views over their labels
+        _build_views(spec, out)
     build_releases(spec, out)
     _build_distribution(spec, out)
     if spec.consume is not None:
@@ -144,7 +157,7 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def export_outputs(out: Built) -> None:
+def export_outputs(out: Registered) -> None:
     """Stack outputs a reviewer and an operator read: per model its job, status and cost."""
     for name, model in out.models.items():
         pulumi.export(f"model:{name}", pulumi.Output.all(

@@ -20,7 +20,7 @@ from typing import Any
 
 import pulumi
 
-from cortex_provider.program.built import slug
+from cortex_provider.program.registered import slug
 from cortex_provider.program.spec import ConsumeSpec
 from cortex_provider.pulumi.grants import CortexUserGrant, ModelUsageGrant
 

@@ -24,7 +24,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cortex_provider.errors import InvalidInput
-from cortex_provider.program.built import slug
+from cortex_provider.program.registered import slug
 from cortex_provider.pulumi.shared_models import SharedModels
 from cortex_provider.sql.consumer import ShareRef
 from cortex_provider.sql.identifiers import Identifier
@@ -42,6 +42,7 @@ class SharedModelsEntry(BaseModel):
     share: str | None = Field(None, description="a name under the provider stack's `shares`")
     share_ref: str | None = Field(None, description="ORG.ACCOUNT.SHARE, instead of stack + share")
     roles: list[str] = Field(default_factory=list, description="roles granted IMPORTED PRIVILEGES")
+    adopt: bool = Field(False, description="take over an existing mount of this share no stack's record names")
 
     @field_validator("database", "share")
     @classmethod
@@ -122,6 +123,7 @@ def build_mounts(
             share_ref = refs[e.stack].outputs.apply(partial(_ref_of, stack=e.stack, share=e.share))
         mounts[e.database] = SharedModels(
             f"shared-models-{slug(e.database)}", database=e.database, share_ref=share_ref, roles=e.roles,
+            adopt=e.adopt,
             opts=pulumi.ResourceOptions(depends_on=list(after)),
         )
     return mounts

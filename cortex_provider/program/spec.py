@@ -9,30 +9,26 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
+from cortex_provider.program.access_spec import AiAccessSpec, check_ai_access, usage_roles
+from cortex_provider.program.fields import Strict, Trained
 from cortex_provider.program.mounts import SharedModelsEntry, unique_databases
-from cortex_provider.program.releases import ReleaseEntry, check_release_refs
+from cortex_provider.program.release_spec import ReleaseEntry, check_release_refs
 
-# cortex_provider/catalogue.py: llama3.1-8b is the current fine-tunable model; the older five are still
-# accepted (adoption); llama3.2-1b/3b were never fine-tunable.
-BaseModelName = Literal[
-    "llama3.1-8b", "llama3-8b", "llama3-70b", "llama3.1-70b", "mistral-7b", "mixtral-8x7b",
-]
+# resources/ownership.py: an existing object is taken over only when declared (or provably this stack's).
+ADOPT_HELP = ("take over the object if it already exists and no stack's record names it; this stack then "
+              "releases it, never drops it")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AccessSpec(_Strict):
+class AccessSpec(Strict):
     cortex_users: list[str] = Field(default_factory=list, description="roles granted SNOWFLAKE.CORTEX_USER")
     model_creators: list[str] = Field(
         default_factory=list, description="roles granted USAGE + CREATE MODEL on the models schema"
     )
 
 
-class TrainingViewSpec(_Strict):
+class TrainingViewSpec(Strict):
     name: str
     query: str | None = None
     source: str | None = None
@@ -42,6 +38,7 @@ class TrainingViewSpec(_Strict):
     distillation: str | None = Field(
         None, description="name of an entry in distillations: the view reads its labelled table"
     )
+    adopt: bool = Field(False, description=ADOPT_HELP)
 
     @model_validator(mode="after")
     def _query_or_parts(self) -> TrainingViewSpec:
@@ -57,30 +54,14 @@ class TrainingViewSpec(_Strict):
         return self
 
 
-class ModelSpec(_Strict):
-    name: str
-    base_model: BaseModelName
-    training_view: str | None = Field(None, description="name of an entry in training_views")
-    training_query: str | None = None
-    validation_view: str | None = None
-    validation_query: str | None = None
-    options: dict[str, Any] = Field(default_factory=lambda: {"max_epochs": 1})
+class ModelSpec(Trained):
     wait: Literal["none", "running", "succeeded"] = "succeeded"
-    timeout_minutes: int = Field(120, gt=0)
-    retain_on_delete: bool = True
     retrain_on: Literal["spec", "data"] = "spec"
     usage_roles: list[str] = Field(default_factory=list, description="roles granted USAGE on the model")
-
-    @model_validator(mode="after")
-    def _one_training_source(self) -> ModelSpec:
-        if (self.training_view is None) == (self.training_query is None):
-            raise ValueError("give exactly one of `training_view` or `training_query`")
-        if self.validation_view is not None and self.validation_query is not None:
-            raise ValueError("give at most one of `validation_view` or `validation_query`")
-        return self
+    adopt: bool = Field(False, description=ADOPT_HELP)
 
 
-class ShareSpec(_Strict):
+class ShareSpec(Strict):
     name: str
     models: list[str] = Field(
         default_factory=list, description="names under `models` (shared from the stack's database/schema)"
@@ -91,9 +72,10 @@ class ShareSpec(_Strict):
         "<mounted database>.<schema>.<NAME>(prompt) and gets the serving version (the versions stay unshared)",
     )
     consumer_accounts: list[str] = Field(default_factory=list, description="ORG.ACCOUNT or ACCOUNT")
+    adopt: bool = Field(False, description=ADOPT_HELP)
 
 
-class ReplicationSpec(_Strict):
+class ReplicationSpec(Strict):
     group: str
     databases: list[str]
     target_accounts: list[str] = Field(description="ORG.ACCOUNT or ACCOUNT, one per region")
@@ -101,9 +83,10 @@ class ReplicationSpec(_Strict):
     refresh_on: list[str] | None = Field(
         None, description="models whose new training triggers a refresh of every target (default: all)"
     )
+    adopt: bool = Field(False, description=ADOPT_HELP)
 
 
-class ConsumeSpec(_Strict):
+class ConsumeSpec(Strict):
     """A region's use of models that another stack (the primary) trains and replicates here."""
 
     stack: str = Field(description="the primary stack: `primary` or `org/project/primary`")
@@ -126,11 +109,12 @@ class ConsumeSpec(_Strict):
         return self
 
 
-class DistillationEntry(_Strict):
+class DistillationEntry(Strict):
     """A teacher model's completions of a prompt set, labelled in Snowflake into <database>.<schema>.<name>."""
 
     name: str = Field(description="the label table's name (in the stack's database and schema)")
-    teacher_model: str = Field(description="a Cortex model name, e.g. llama3.1-405b")
+    teacher_model: str = Field(description="a Cortex model name, e.g. llama3.1-405b, or a name under models "
+                               "(trained, and through its gates, before it labels)")
     prompts_query: str = Field(description="SELECT ... AS prompt FROM ...")
     instructions: str = ""
     max_tokens: int | None = Field(None, gt=0)
@@ -138,7 +122,7 @@ class DistillationEntry(_Strict):
     retain_on_delete: bool = True
 
 
-class EvaluationEntry(_Strict):
+class EvaluationEntry(Strict):
     """A gate on a model's rollout: its usage grants, shares and replication wait for it to pass."""
 
     model: str = Field(description="name under models")
@@ -157,10 +141,12 @@ class EvaluationEntry(_Strict):
         return self
 
 
-class StackSpec(_Strict):
+class StackSpec(Strict):
     database: str = Field(description="default database for views and models")
     schema_: str = Field(alias="schema", description="default schema for views and models")
     access: AccessSpec = Field(default_factory=AccessSpec)
+    ai_access: AiAccessSpec = Field(default_factory=AiAccessSpec,
+                                    description="AI functions and base models per role; the lockdown")
     training_views: list[TrainingViewSpec] = Field(default_factory=list)
     models: list[ModelSpec] = Field(default_factory=list)
     releases: list[ReleaseEntry] = Field(default_factory=list, description="versioned models (releases.py)")
@@ -176,6 +162,11 @@ class StackSpec(_Strict):
         default_factory=dict,
         description="credits per million trained tokens, by base model, as your Snowflake consumption table "
         "lists them (none is built in); the plan and the PR comment show credits for these",
+    )
+    complete_credit_rates: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict,
+        description="credits per million COMPLETE tokens (input + output), by model, for a teacher's labelling; "
+        "the plan and the PR comment show its credits for these",
     )
 
     @model_validator(mode="after")
@@ -204,7 +195,9 @@ class StackSpec(_Strict):
             if unknown:
                 raise ValueError(f"replication[{i}].refresh_on: {unknown} are not declared under models")
         _check_distill_refs(self, views, models)
-        check_release_refs(self)
+        check_release_refs(self.releases, views, models)
+        check_ai_access(self.ai_access, self.access.model_creators,
+                        usage_roles([*(m.usage_roles for m in self.models), *(r.usage_roles for r in self.releases)]))
         if self.consume is not None:
             both = sorted(set(self.consume.cortex_users) & set(self.access.cortex_users))
             if both:
@@ -226,6 +219,7 @@ def _check_distill_refs(spec: StackSpec, views: set[str], models: set[str]) -> N
         if v.distillation is not None and v.distillation not in labels:
             raise ValueError(f"training_views[{i}].distillation = {v.distillation!r} names no entry of "
                              f"distillations (known: {', '.join(sorted(labels)) or 'none'})")
+    _check_teachers(spec)
     for i, e in enumerate(spec.evaluations):
         if e.model not in models:
             raise ValueError(f"evaluations[{i}].model = {e.model!r} is not declared under models")
@@ -237,6 +231,22 @@ def _check_distill_refs(spec: StackSpec, views: set[str], models: set[str]) -> N
         if e.baseline_model in models and order.index(e.baseline_model) > order.index(e.model):
             raise ValueError(f"evaluations[{i}].baseline_model = {e.baseline_model!r}: declare it under models "
                              f"before {e.model!r} (the gate is registered right after its model)")
+
+
+def _check_teachers(spec: StackSpec) -> None:
+    """A teacher from `models` is declared before every model that reads its labels (its distillation
+    is registered right after it)."""
+    order = [m.name for m in spec.models]
+    views = {v.name: v.distillation for v in spec.training_views}
+    for i, d in enumerate(spec.distillations):
+        if d.teacher_model not in order:
+            continue
+        for m in spec.models:
+            reads = [views.get(x) for x in (m.training_view, m.validation_view) if x is not None]
+            reads += [views.get(e.eval_view) for e in spec.evaluations if e.model == m.name and e.eval_view]
+            if d.name in reads and order.index(m.name) <= order.index(d.teacher_model):
+                raise ValueError(f"distillations[{i}].teacher_model = {d.teacher_model!r}: model {m.name!r} reads "
+                                 f"its labels, so declare {m.name!r} after {d.teacher_model!r} under models")
 
 
 class StackConfigError(ValueError):

@@ -22,12 +22,18 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
+from pydantic import BaseModel
 
+from cortex_provider.pulumi import timings
 from cortex_provider.pulumi.connection import remember_config, session_for_provider
+from cortex_provider.pulumi.messages import install as report_deliberate_errors_as_messages
 from cortex_provider.pulumi.restore import restore_provider
-from cortex_provider.resources.base import ResourceCore
+from cortex_provider.resources.base import ResourceCore, same
+from cortex_provider.resources.finetune.wait import stop_waits_at_exit
+from cortex_provider.resources.ownership import CLAIM_KEYS, Claim
 
 PROVIDER_KEY = "__provider"
+PROVIDER_CALLS = ("check", "diff", "create", "read", "update", "delete")
 
 
 def without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,6 +53,33 @@ def is_unknown(value: Any) -> bool:
     return False
 
 
+def claim_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The ownership inputs (`owner`, `adopt`), carried through check beside the spec: they are no spec
+    field, so they never diff (resources/ownership.py)."""
+    return {k: props[k] for k in CLAIM_KEYS if k in props}
+
+
+def spec_inputs(spec: type[BaseModel], kind: str, args: Mapping[str, Any],
+                renamed: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A resource's keyword arguments as its provider's inputs. The arguments are the spec's fields (one
+    definition, as plugin/schema.py derives the package schema from it); `renamed` maps an argument to
+    the field it stands for (`model_name` -> `name`, which would clash with the resource's own name).
+    Left-out fields take the spec's defaults in check; an unknown or missing argument is a TypeError
+    naming it and the accepted ones, raised in the program before anything is sent."""
+    renamed = renamed or {}
+    to_arg = {field: arg for arg, field in renamed.items()}
+    accepted = [to_arg.get(f, f) for f in spec.model_fields]
+    unknown = sorted(a for a in args if (renamed.get(a, a) not in spec.model_fields or a in to_arg))
+    if unknown:
+        raise TypeError(f"{kind}() got unexpected argument(s) {', '.join(unknown)}; "
+                        f"it accepts {', '.join(accepted)}")
+    missing = [to_arg.get(f, f) for f, info in spec.model_fields.items()
+               if info.is_required() and to_arg.get(f, f) not in args]
+    if missing:
+        raise TypeError(f"{kind}() is missing required argument(s) {', '.join(missing)}")
+    return {renamed.get(a, a): v for a, v in args.items()}
+
+
 def unknown_keys(props: Mapping[str, Any]) -> set[str]:
     """Top-level properties whose value is (or holds) an unknown."""
     return {k for k, v in props.items() if is_unknown(v)}
@@ -62,11 +95,18 @@ class CoreProvider(ResourceProvider):
     # (bench/scale_preview.py: no-op preview of 1,000 resources 36.1 s as a secret, 30.5 s plain).
     serialize_as_secret_always = False
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        timings.wrap_calls(cls, PROVIDER_CALLS)
+
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         """Pickled as a class reference, restored under an import lock (see restore.py)."""
         return restore_provider, (type(self).__module__, type(self).__qualname__)
 
     def configure(self, req: ConfigureRequest) -> None:
+        # The SDK server calls this before any CRUD method of a provider it just unpickled.
+        report_deliberate_errors_as_messages()
+        stop_waits_at_exit()
         remember_config(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -79,7 +119,7 @@ class CoreProvider(ResourceProvider):
             for f in checked.failures
             if f.property.split(".")[0] not in unknown
         ]
-        inputs = {**checked.inputs, **{k: props[k] for k in unknown}}
+        inputs = {**checked.inputs, **{k: props[k] for k in unknown}, **claim_inputs(props)}
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
@@ -87,7 +127,7 @@ class CoreProvider(ResourceProvider):
         unknown = unknown_keys(news)
         if unknown:  # preview only: an unknown input may change anything it feeds
             fields = self.core.spec_fields()
-            changed = [k for k in fields if k in unknown or olds.get(k) != news.get(k)]
+            changed = [k for k in fields if k in unknown or not same(olds.get(k), news.get(k))]
             replaces = [k for k in changed if k in self.core.replace_on]
             return DiffResult(changes=bool(changed), replaces=replaces)
         d = self.core.diff(_id, olds, news)
@@ -98,7 +138,8 @@ class CoreProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        applied = self.core.create(session_for_provider(), self.core.parse(without_provider(props)))
+        props = without_provider(props)
+        applied = self.core.create_as(session_for_provider(), self.core.parse(props), Claim.from_props(props))
         return CreateResult(applied.id, applied.outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -111,9 +152,13 @@ class CoreProvider(ResourceProvider):
         return ReadResult(live.id, live.outputs, inputs)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        spec = self.core.parse(without_provider(_news))
-        outs = self.core.update(session_for_provider(), _id, without_provider(_olds), spec)
+        news = without_provider(_news)
+        outs = self.core.update_as(session_for_provider(), _id, without_provider(_olds), self.core.parse(news),
+                                   Claim.from_props(news))
         return UpdateResult(outs)
 
     def delete(self, _id: str, _props_: dict[str, Any]) -> None:
         self.core.delete(session_for_provider(), _id, without_provider(_props_))
+
+
+timings.wrap_calls(CoreProvider, PROVIDER_CALLS)

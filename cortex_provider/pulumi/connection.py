@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cortex_provider.pulumi import timings
 from cortex_provider.session import Session, get_session
 from cortex_provider.settings import resolve_settings
 
@@ -25,7 +26,9 @@ def remember_config(config: Any) -> None:
 
 def session_for_provider() -> Session:
     """The process-wide Session for the configured (or environment-provided) connection."""
-    return get_session(resolve_settings(_stack_config))
+    session = get_session(resolve_settings(_stack_config))
+    timings.observe(session)
+    return session
 
 
 def stack_config() -> dict[str, Any]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from cortex_provider.pulumi.base import CoreProvider
+from cortex_provider.pulumi.resource_type import CortexResource
 from cortex_provider.resources.evaluation import EvaluationCore
 
 
@@ -25,7 +25,7 @@ class EvaluationProvider(CoreProvider):
     core = EvaluationCore()
 
 
-class ModelEvaluation(Resource):
+class ModelEvaluation(CortexResource):
     """Outputs: model_score, baseline_score, rows_evaluated, passed (always true once created: a
     failing gate fails the step), reason."""
 

@@ -11,9 +11,9 @@ Import ids: CortexUserGrant `ROLE`, ModelCreatorGrant `ROLE|DB.SCHEMA`, ModelUsa
 from __future__ import annotations
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from cortex_provider.pulumi.base import CoreProvider
+from cortex_provider.pulumi.resource_type import CortexResource
 from cortex_provider.resources.grants import CortexUserGrantCore, ModelUsageGrantCore
 from cortex_provider.resources.grants_creator import ModelCreatorGrantCore
 
@@ -30,7 +30,7 @@ class ModelUsageGrantProvider(CoreProvider):
     core = ModelUsageGrantCore()
 
 
-class CortexUserGrant(Resource):
+class CortexUserGrant(CortexResource):
     """GRANT DATABASE ROLE SNOWFLAKE.CORTEX_USER TO ROLE <role> (left in place on delete if it
     pre-existed: `preexisting`)."""
 
@@ -45,7 +45,7 @@ class CortexUserGrant(Resource):
         super().__init__(CortexUserGrantProvider(), resource_name, props, opts)
 
 
-class ModelCreatorGrant(Resource):
+class ModelCreatorGrant(CortexResource):
     """USAGE on the database, USAGE + CREATE MODEL on the schema. `managed_privileges`: those this
     resource granted (and revokes on delete); `missing_privileges`: revoked by hand (refresh)."""
 
@@ -73,7 +73,7 @@ class ModelCreatorGrant(Resource):
         super().__init__(ModelCreatorGrantProvider(), resource_name, props, opts)
 
 
-class ModelUsageGrant(Resource):
+class ModelUsageGrant(CortexResource):
     """GRANT USAGE ON MODEL <model> TO ROLE <role>; `model` is DB.SCHEMA.MODEL, or bare with
     `database` and `schema`."""
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, Resource
+from pulumi.dynamic import CheckFailure, CheckResult
 
-from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
+from cortex_provider.pulumi.base import CoreProvider, spec_inputs, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider
-from cortex_provider.resources.finetune_plan import preflight_measure
+from cortex_provider.pulumi.owner import claim_props
+from cortex_provider.pulumi.resource_type import CortexResource
+from cortex_provider.resources.finetune.plan import preflight_measure
+from cortex_provider.resources.ownership import Claim, OwnershipError
 from cortex_provider.resources.release.core import ModelReleaseCore
 from cortex_provider.resources.release.plan import PLAN_KEY, live_state, release_plan
+from cortex_provider.resources.release.spec import ALL_VERSIONS, ModelReleaseSpec
 
 OUTPUT_KEYS = ("endpoint", "serving_version", "serving_model", "serving_job_id", "latest", "versions", "gate",
                "endpoint_live", "granted_roles")
@@ -31,14 +35,17 @@ class ModelReleaseProvider(CoreProvider):
             return result
         inputs = dict(result.inputs)
         spec = self.core.parse(inputs)
-        plan = release_plan(without_provider(_olds), spec, live_state(session_for_provider),
-                            preflight_measure(session_for_provider))
+        try:  # the plan reads what exists as create would (release/found.py), refusing what it refuses
+            live = live_state(session_for_provider, Claim.from_props(inputs))
+            plan = release_plan(without_provider(_olds), spec, live, preflight_measure(session_for_provider))
+        except OwnershipError as exc:
+            return CheckResult(inputs, [CheckFailure("name", str(exc))])
         if plan is not None:
             inputs[PLAN_KEY] = plan
         return CheckResult(inputs, [])
 
 
-class ModelRelease(Resource):
+class ModelRelease(CortexResource):
     """A model trained into versions `NAME_V1`, `NAME_V2`, ... behind the stable endpoint
     `DB.SCHEMA.NAME(prompt)` (a secure SQL function over SNOWFLAKE.CORTEX.COMPLETE).
 
@@ -47,7 +54,7 @@ class ModelRelease(Resource):
     `serving="V1"` pins a version (rollback: no training); `keep` bounds the versions kept.
 
     Outputs: endpoint, serving_version, serving_model, serving_job_id, latest, versions (the history),
-    gate (the last gate result), release_plan (what the next up does).
+    gate (the last gate result), release_plan (what the next up does), origin (created or adopted).
     """
 
     endpoint: pulumi.Output[str]
@@ -57,34 +64,15 @@ class ModelRelease(Resource):
     latest: pulumi.Output[str]
     versions: pulumi.Output[list[dict[str, Any]]]
     gate: pulumi.Output[dict[str, Any]]
+    origin: pulumi.Output[str]
 
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        base_model: pulumi.Input[str],
-        training_query: pulumi.Input[str],
-        database: pulumi.Input[str] | None = None,
-        schema_name: pulumi.Input[str] | None = None,
-        validation_query: pulumi.Input[str] | None = None,
-        training_definition: pulumi.Input[str] | None = None,
-        validation_definition: pulumi.Input[str] | None = None,
-        options: pulumi.Input[dict[str, Any]] | None = None,
-        serving: str | None = None,
-        keep: int | None = 3,
-        gate: pulumi.Input[dict[str, Any]] | None = None,
-        usage_roles: pulumi.Input[list[str]] | None = None,
-        timeout_minutes: float | None = None,
-        retain_on_delete: bool = True,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, *, adopt: bool = False, opts: pulumi.ResourceOptions | None = None,
+                 **args: Any) -> None:
+        """Arguments: ModelReleaseSpec's fields (resources/release/spec.py). `adopt`: take over existing
+        versions no stack's record names (resources/release/owner.py)."""
         props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}
-        props.update(
-            name=name, database=database, schema_name=schema_name, base_model=base_model,
-            training_query=training_query, validation_query=validation_query,
-            training_definition=training_definition, validation_definition=validation_definition,
-            options=options or {}, serving=serving, keep=keep, gate=gate, usage_roles=usage_roles or [],
-            timeout_minutes=timeout_minutes, retain_on_delete=retain_on_delete,
-        )
+        props.update(spec_inputs(ModelReleaseSpec, "ModelRelease", args))
+        if "keep" in args and args["keep"] is None:
+            props["keep"] = ALL_VERSIONS
+        props.update(claim_props(resource_name, adopt))
         super().__init__(ModelReleaseProvider(), resource_name, props, opts)

@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, DiffResult, Resource
+from pulumi.dynamic import CheckResult, DiffResult
 
 from cortex_provider.pulumi.base import CoreProvider
+from cortex_provider.pulumi.owner import claim_props
+from cortex_provider.pulumi.resource_type import CortexResource
 from cortex_provider.pulumi.share import check_tolerant, diff_tolerant
 from cortex_provider.pulumi.targets import target_session
 from cortex_provider.resources.replication import ReplicationCore
@@ -34,12 +36,13 @@ class ModelReplicationProvider(CoreProvider):
         return diff_tolerant(self.core, _olds, _news) or super().diff(_id, _olds, _news)
 
 
-class ModelReplication(Resource, module="cortex", name="ModelReplication"):
+class ModelReplication(CortexResource):
     """Replicates databases (and the fine-tuned models in them) from this account to target accounts.
 
     Its id is the group name. Outputs: the normalised inputs, primary_account (ORG.ACCOUNT),
     primary_group (ORG.ACCOUNT.GROUP) and replicas: {target: {account, replicated, last_refreshed_at
-    (ISO time of the last REFRESH this provider ran), models (DB.SCHEMA.MODEL visible there)}}.
+    (ISO time of the last REFRESH this provider ran), models (DB.SCHEMA.MODEL visible there)}}, and
+    origin (created or adopted by this stack).
     """
 
     primary_account: pulumi.Output[str]
@@ -48,6 +51,7 @@ class ModelReplication(Resource, module="cortex", name="ModelReplication"):
     group: pulumi.Output[str]
     databases: pulumi.Output[list[str]]
     target_accounts: pulumi.Output[list[str]]
+    origin: pulumi.Output[str]
 
     def __init__(
         self,
@@ -59,8 +63,10 @@ class ModelReplication(Resource, module="cortex", name="ModelReplication"):
         schedule: pulumi.Input[str] | None = None,
         refresh_token: pulumi.Input[str] | None = None,
         target_connections: pulumi.Input[Mapping[str, str]] | None = None,
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`adopt`: take over an existing primary group of that name (resources/replication/owner.py)."""
         props: dict[str, Any] = {key: None for key in OUTPUTS}
         props.update(
             group=group,
@@ -70,4 +76,5 @@ class ModelReplication(Resource, module="cortex", name="ModelReplication"):
             refresh_token=refresh_token,
             target_connections=target_connections or {},
         )
+        props.update(claim_props(resource_name, adopt))
         super().__init__(ModelReplicationProvider(), resource_name, props, opts)

@@ -3,14 +3,16 @@
 The engine's provider process unpickles `__provider` on several gRPC threads at once; importing the
 provider modules (and the connector under them) from two threads at the same time was seen to fail
 with `KeyError: 'snowflake.connector'` under the real engine. So providers pickle as a reference to
-their class, and this tiny module imports that class -- and the connector, which the providers import
-lazily when they first connect -- under one process-wide lock, before any provider method runs.
+their class, and this tiny module imports that class under one process-wide lock, before any provider
+method runs. The connector is imported by the first connection, under a lock of its own
+(session._default_connect): a process that sends no SQL (a no-op preview) never loads it.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+import time
 from typing import Any
 
 _IMPORT_LOCK = threading.Lock()
@@ -18,7 +20,10 @@ _IMPORT_LOCK = threading.Lock()
 
 def restore_provider(module: str, qualname: str) -> Any:
     """A fresh provider instance of `module.qualname` (providers keep no per-instance state)."""
+    start = time.perf_counter()
     with _IMPORT_LOCK:
         cls = getattr(importlib.import_module(module), qualname)
-        importlib.import_module("snowflake.connector")
+    from cortex_provider.pulumi import timings  # imported by now (the provider modules import it)
+
+    timings.add("unpickle", time.perf_counter() - start)
     return cls()

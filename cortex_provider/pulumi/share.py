@@ -11,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, Resource
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 
-from cortex_provider.pulumi.base import CoreProvider, is_unknown, without_provider
-from cortex_provider.resources.base import ResourceCore
+from cortex_provider.pulumi.base import CoreProvider, claim_inputs, is_unknown, without_provider
+from cortex_provider.pulumi.owner import claim_props
+from cortex_provider.pulumi.resource_type import CortexResource
+from cortex_provider.resources.base import ResourceCore, same
 from cortex_provider.resources.share import ShareCore
 
 OUTPUTS = ("owner_account", "share_ref")
@@ -41,7 +43,7 @@ def check_tolerant(
     ]
     if checked.failures:
         return CheckResult(props, failures)
-    return CheckResult({**checked.inputs, **{k: props[k] for k in unknown}}, [])
+    return CheckResult({**checked.inputs, **{k: props[k] for k in unknown}, **claim_inputs(props)}, [])
 
 
 def diff_tolerant(
@@ -52,7 +54,7 @@ def diff_tolerant(
     unknown = [k for k in core.spec_fields() if is_unknown(news.get(k))]
     if not unknown:
         return None
-    changed = [k for k in core.spec_fields() if k in unknown or olds.get(k) != news.get(k)]
+    changed = [k for k in core.spec_fields() if k in unknown or not same(olds.get(k), news.get(k))]
     return DiffResult(changes=True, replaces=[k for k in changed if k in core.replace_on])
 
 
@@ -67,14 +69,15 @@ class ModelShareProvider(CoreProvider):
         return diff_tolerant(self.core, _olds, _news) or super().diff(_id, _olds, _news)
 
 
-class ModelShare(Resource, module="cortex", name="ModelShare"):
+class ModelShare(CortexResource):
     """A share of fine-tuned models (USAGE on database, schema, models) to consumer accounts; `functions`
     adds secure functions of the schema (a ModelRelease's `endpoint`), which a consumer calls through its
     mounted database.
 
     Its id is the share name. Outputs: the normalised inputs (name, database, schema, models and
     functions as names in the schema, consumer_accounts sorted), owner_account (ORG.ACCOUNT) and share_ref
-    (ORG.ACCOUNT.SHARE: what a consumer writes in CREATE DATABASE x FROM SHARE <share_ref>).
+    (ORG.ACCOUNT.SHARE: what a consumer writes in CREATE DATABASE x FROM SHARE <share_ref>), origin
+    (created or adopted by this stack).
     """
 
     owner_account: pulumi.Output[str]
@@ -84,6 +87,7 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
     models: pulumi.Output[list[str]]
     functions: pulumi.Output[list[str]]
     consumer_accounts: pulumi.Output[list[str]]
+    origin: pulumi.Output[str]
 
     def __init__(
         self,
@@ -95,8 +99,10 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
         models: pulumi.Input[Sequence[pulumi.Input[str]]],
         consumer_accounts: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
         functions: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`adopt`: take over a share that exists and no stack's record names (resources/ownership.py)."""
         props: dict[str, Any] = {key: None for key in OUTPUTS}
         props.update(
             name=name,
@@ -108,4 +114,5 @@ class ModelShare(Resource, module="cortex", name="ModelShare"):
             if isinstance(consumer_accounts, tuple)
             else consumer_accounts,
         )
+        props.update(claim_props(resource_name, adopt))
         super().__init__(ModelShareProvider(), resource_name, props, opts)

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from cortex_provider.pulumi.base import CoreProvider
+from cortex_provider.pulumi.owner import claim_props
+from cortex_provider.pulumi.resource_type import CortexResource
 from cortex_provider.resources.shared_models import SharedModelsCore
 
 OUTPUTS = ("other_roles", "status", "models", "provider_account")
@@ -22,13 +23,13 @@ class SharedModelsProvider(CoreProvider):
     core = SharedModelsCore()
 
 
-class SharedModels(Resource, module="cortex", name="SharedModels"):
+class SharedModels(CortexResource):
     """A database mounted in this (consumer) account from a provider's share, and the roles granted
     IMPORTED PRIVILEGES on it (they may then call COMPLETE on its models, given SNOWFLAKE.CORTEX_USER).
 
     Its id is the database name. Outputs: database, share_ref (`<revoked>` after a refresh that found the
     share taken away), roles, other_roles (granted by hand, never revoked here), status (AVAILABLE |
-    REVOKED), models (DB.SCHEMA.MODEL as mounted here) and provider_account.
+    REVOKED), models (DB.SCHEMA.MODEL as mounted here), provider_account and origin (created or adopted).
     """
 
     database: pulumi.Output[str]
@@ -38,6 +39,7 @@ class SharedModels(Resource, module="cortex", name="SharedModels"):
     status: pulumi.Output[str]
     models: pulumi.Output[list[str]]
     provider_account: pulumi.Output[str]
+    origin: pulumi.Output[str]
 
     def __init__(
         self,
@@ -46,12 +48,15 @@ class SharedModels(Resource, module="cortex", name="SharedModels"):
         database: pulumi.Input[str],
         share_ref: pulumi.Input[str],
         roles: pulumi.Input[Sequence[pulumi.Input[str]]] = (),
+        adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`adopt`: take over a mount of this share another stack's record does not name."""
         props: dict[str, Any] = {key: None for key in OUTPUTS}
         props.update(
             database=database,
             share_ref=share_ref,
             roles=list(roles) if isinstance(roles, tuple) else roles,
         )
+        props.update(claim_props(resource_name, adopt))
         super().__init__(SharedModelsProvider(), resource_name, props, opts)

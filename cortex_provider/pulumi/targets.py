@@ -23,10 +23,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from cortex_provider.connection_settings import ConnectionSettings
 from cortex_provider.errors import SettingsError
 from cortex_provider.pulumi.connection import stack_config
 from cortex_provider.session import Session, get_session
-from cortex_provider.settings import CONFIG_NAMESPACE, ConnectionSettings, resolve_settings
+from cortex_provider.settings import CONFIG_NAMESPACE, resolve_settings
 from cortex_provider.sql.identifiers import AccountName
 
 _ORG_ACCOUNT = re.compile(r"([A-Za-z][A-Za-z0-9_]*)-([A-Za-z][A-Za-z0-9_]*)")

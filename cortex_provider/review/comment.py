@@ -8,6 +8,7 @@ from typing import Any
 
 from cortex_provider.review.changes import Change, Preview
 from cortex_provider.review.costs import ModelCost, model_costs
+from cortex_provider.review.labelling import LabellingCost, labelling_costs
 from cortex_provider.review.policies import RULES, Planned, Violation, evaluate
 
 MARKER = "<!-- cortex-provider-review -->"  # lets a CI job find and update its own comment
@@ -54,19 +55,23 @@ def _costs_table(costs: list[ModelCost]) -> list[str]:
     head += " Est. credits |" if priced else ""
     out = [head + " Why |", "|---|---|---|---|---|---|" + ("---|" if priced else "") + "---|"]
     for m in costs:
-        action = "**retrain**" if m.action == "retrain" else "train"
-        why = ", ".join(m.changed) if m.action == "retrain" else "new model"
+        action = "**retrain**" if m.action == "retrain" else m.action
+        why = ", ".join(m.changed) if m.action != "train" else "new model"
         if m.note:
             why = f"{why}; {m.note}"
         tokens = _num(m.estimated_trained_tokens)
         if m.estimated_trained_tokens is not None and m.token_method and "COUNT_TOKENS" not in m.token_method:
             tokens += " (~4 chars/token estimate)"
+        if m.max_trained_tokens is not None:
+            tokens += f" (up to {_num(m.max_trained_tokens)})"
+        epochs = f"{_cell(m.epochs)} (assumed: max_epochs unset, Snowflake chooses)" if m.epochs_assumed \
+            else _cell(m.epochs)
         credits = ""
         if priced:
             credits = (f" {m.estimated_credits:,.4f} (at {m.credits_per_million_tokens:g}/1M) |"
                        if m.estimated_credits is not None else " no rate declared |")
         out.append(f"| `{_cell(m.model or m.resource)}` | {_cell(m.base_model)} | {action} | {_num(m.rows)} | "
-                   f"{tokens} | {_cell(m.epochs)} |{credits} {_cell(why)} |")
+                   f"{tokens} | {epochs} |{credits} {_cell(why)} |")
     known = [m.estimated_trained_tokens for m in costs if m.estimated_trained_tokens is not None]
     total = f"**Total estimated trained tokens: {sum(known):,}**"
     if len(known) < len(costs):
@@ -78,6 +83,37 @@ def _costs_table(costs: list[ModelCost]) -> list[str]:
         out.append(f"**Total estimated credits: {sum(credits_known):,.4f}** — at the rates this stack declares "
                    "(`credit_rates`; Snowflake's consumption table is the source).")
     return out
+
+
+def _labelling_table(labels: list[LabellingCost], costs: list[ModelCost]) -> list[str]:
+    """What each distillation pays its teacher (COMPLETE), then the whole bill beside the training."""
+    if not labels:
+        return []
+    priced = any(c.estimated_credits is not None for c in labels)
+    head = "| Labels | Teacher | Prompts to label | Input tokens | Output tokens (at most) | Est. COMPLETE tokens |"
+    out = ["", "#### Labelling cost (the teacher's COMPLETE calls)",
+           head + (" Est. credits |" if priced else "") + " Note |",
+           "|---|---|---|---|---|---|" + ("---|" if priced else "") + "---|"]
+    for c in labels:
+        credits = ""
+        if priced:
+            credits = (f" {c.estimated_credits:,.4f} (at {c.credits_per_million_tokens:g}/1M) |"
+                       if c.estimated_credits is not None else " no rate declared |")
+        tokens = _num(c.input_tokens)
+        if c.input_tokens is not None and c.token_method and "COUNT_TOKENS" not in c.token_method:
+            tokens += " (~4 chars/token estimate)"
+        teacher = c.teacher_model or "trained in this `up`"
+        out.append(f"| `{_cell(c.resource)}` | {_cell(teacher)} | {_num(c.prompts)} | {tokens} | "
+                   f"{_num(c.max_output_tokens)} | {_num(c.estimated_complete_tokens)} |{credits} {_cell(c.note)} |")
+    complete = sum(c.estimated_complete_tokens or 0 for c in labels)
+    trained = sum(m.estimated_trained_tokens or 0 for m in costs)
+    line = (f"**The whole bill: {complete:,} COMPLETE tokens of labelling + {trained:,} trained tokens of "
+            "fine-tuning**")
+    credits_known = [x.estimated_credits for x in labels if x.estimated_credits is not None]
+    credits_known += [m.estimated_credits for m in costs if m.estimated_credits is not None]
+    if credits_known:
+        line += f" ({sum(credits_known):,.4f} credits at the declared rates)"
+    return [*out, "", line + "."]
 
 
 def _violations_table(violations: list[Violation]) -> list[str]:
@@ -106,5 +142,6 @@ def render(preview: Preview, config: Mapping[str, Mapping[str, Any]] | None = No
         lines += ["", "**The preview failed:**", *(f"- {_cell(e)}" for e in preview.errors)]
     lines += ["", "#### Changes", *_changes_table(preview.changes)]
     lines += ["", "#### Training cost", *_costs_table(costs)]
+    lines += _labelling_table(labelling_costs(preview.changes), costs)
     lines += ["", f"#### Policy violations ({len(violations)})", *_violations_table(violations)]
     return "\n".join(lines) + "\n"

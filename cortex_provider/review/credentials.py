@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped]
 
+from cortex_provider.connection_settings import ConnectionSettings
 from cortex_provider.errors import SettingsError
-from cortex_provider.settings import ConnectionSettings, resolve_settings
+from cortex_provider.settings import resolve_settings
 
 SecretReader = Callable[[Path, str], dict[str, Any]]
 

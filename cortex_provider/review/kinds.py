@@ -1,18 +1,24 @@
-"""Which cortex resource a set of inputs belongs to, from the inputs' shape alone.
+"""Which cortex resource a planned or recorded resource is.
 
-Every dynamic resource has the type `pulumi-python:dynamic:Resource` and its `__provider` input is an
-opaque pickled blob, so policies and the PR comment tell the kinds apart by the property names the
-provider's check returns (each kind's spec fields; see cortex_provider/resources/*):
+A resource's type names its kind (`pulumi-python:dynamic/cortex:FineTunedModel`,
+cortex_provider/pulumi/resource_type.py). State written before the kinds were named has every kind under
+`pulumi-python:dynamic:Resource` (until the next `up` records the new type), and its `__provider` input
+is an opaque pickled blob, so for that type policies and the PR comment tell the kinds apart by the
+property names the provider's check returns (each kind's spec fields; see cortex_provider/resources/*):
 
 | kind              | marker properties                                     |
 |-------------------|-------------------------------------------------------|
 | FineTunedModel    | `training_query` + `base_model` + `retrain_on`         |
+| ModelRelease      | `training_query` + `base_model` + `keep`               |
 | TrainingView      | `prompt_expr` or `completion_expr` (with `name`)       |
 | ModelShare        | `consumer_accounts`                                   |
 | ModelReplication  | `target_accounts` + `databases`                        |
 | ModelUsageGrant   | `role` + `model`                                      |
 | ModelCreatorGrant | `role` + `database` + `schema` (no `model`)            |
+| AiAccessGrant     | `role` + `functions`                                  |
+| AiLockdown        | `ai_functions`                                        |
 | CortexUserGrant   | `role` alone (besides the output names it declares)   |
+| DistillationDataset | `teacher_model` + `prompts_query`                   |
 
 Only the presence of a key is read, never its value, so unknown values (preview) do not matter.
 """
@@ -20,12 +26,12 @@ Only the presence of a key is read, never its value, so unknown values (preview)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-DYNAMIC_TYPE = "pulumi-python:dynamic:Resource"
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE, kind_in
 
-Kind = Literal["FineTunedModel", "TrainingView", "ModelShare", "ModelReplication", "ModelUsageGrant",
-               "ModelCreatorGrant", "CortexUserGrant"]
+Kind = Literal["FineTunedModel", "ModelRelease", "TrainingView", "ModelShare", "ModelReplication", "ModelUsageGrant",
+               "ModelCreatorGrant", "CortexUserGrant", "DistillationDataset", "AiAccessGrant", "AiLockdown"]
 GRANT_KINDS: tuple[Kind, ...] = ("CortexUserGrant", "ModelCreatorGrant", "ModelUsageGrant")
 
 # Pulumi's "value not known yet" sentinels: the SDK's rpc.UNKNOWN and pulumi_policy's typed ones
@@ -47,17 +53,28 @@ def is_unknown(value: Any) -> bool:
 
 def kind_of(resource_type: str, props: Mapping[str, Any]) -> Kind | None:
     """The cortex kind of a resource, or None for anything else (another provider, a component)."""
-    if resource_type != DYNAMIC_TYPE:
+    named = kind_in(resource_type)
+    if named is not None:
+        return next((k for k in get_args(Kind) if k == named), None)
+    if resource_type != LEGACY_TYPE:
         return None
     keys = set(props)
     if {"training_query", "base_model", "retrain_on"} <= keys:
         return "FineTunedModel"
+    if {"training_query", "base_model", "keep"} <= keys:
+        return "ModelRelease"
     if "name" in keys and keys & {"prompt_expr", "completion_expr"}:
         return "TrainingView"
     if "consumer_accounts" in keys:
         return "ModelShare"
+    if {"teacher_model", "prompts_query"} <= keys:
+        return "DistillationDataset"
     if {"target_accounts", "databases"} <= keys:
         return "ModelReplication"
+    if "ai_functions" in keys:
+        return "AiLockdown"
+    if {"role", "functions"} <= keys:
+        return "AiAccessGrant"
     if "role" in keys:
         if "model" in keys:
             return "ModelUsageGrant"

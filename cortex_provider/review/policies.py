@@ -13,7 +13,9 @@ enforces. Each rule has an id (the policy name in the pack), a config key and a 
 | cortex-retain-on-delete-in-production | production_stacks   | ["prod*", "primary"] (globs)   |
 | cortex-grants-to-listed-roles         | allowed_roles       | ["ML_ENGINEER", "ANALYST"]     |
 
-Trained tokens come from the `training_plan` input (finetune_plan.py) or, in a stack's outputs, from
+and the access rules of access_rules.py (lockdown in production, base models per role, no ACCOUNTADMIN deployer).
+
+Trained tokens come from the `training_plan` input (resources/finetune/plan.py) or, in a stack's outputs, from
 `estimated_trained_tokens`; when neither is known yet (rows unknown until the view exists) the token
 rules cannot judge and say nothing. Role names compare as Snowflake resolves them (unquoted names
 upper-case).
@@ -28,6 +30,7 @@ from typing import Any
 
 from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
+from cortex_provider.review import access_rules as access
 from cortex_provider.review.kinds import GRANT_KINDS, Kind, is_unknown, kind_of
 from cortex_provider.sql.identifiers import Identifier
 
@@ -62,6 +65,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule(ROLES, "Cortex and model grants go only to listed roles.",
          {"allowed_roles": {"type": "array", "items": {"type": "string"},
                             "default": ["ML_ENGINEER", "ANALYST"]}}),
+    Rule(access.LOCKDOWN, "Production stacks lock model access down (ai_access.lockdown); list them to opt in.",
+         {"production_stacks": {"type": "array", "items": {"type": "string"}, "default": []}}),
+    Rule(access.MODELS_BY_ROLE, "AI access grants give a role only the base models listed for it.",
+         {"allowed_models_by_role": {"type": "object", "additionalProperties": {"type": "array",
+                                     "items": {"type": "string"}}, "default": {}}}),
 )}
 
 
@@ -189,6 +197,9 @@ def check_resource(res: Planned, stack: str, config: Mapping[str, Mapping[str, A
             (VALIDATION, check_validation(res.props, rule_config(VALIDATION, cfg.get(VALIDATION))["required"])),
             (RETAIN, check_retain(res.props, stack, rule_config(RETAIN, cfg.get(RETAIN))["production_stacks"])),
         ]
+    elif kind == "AiAccessGrant":
+        allowed = rule_config(access.MODELS_BY_ROLE, cfg.get(access.MODELS_BY_ROLE))["allowed_models_by_role"]
+        found.append((access.MODELS_BY_ROLE, access.check_models_by_role(res.props, allowed)))
     elif kind in GRANT_KINDS:
         found.append((ROLES, check_grant_role(res.props, rule_config(ROLES, cfg.get(ROLES))["allowed_roles"])))
     return [Violation(rule, res.name, msg) for rule, msgs in found for msg in msgs]
@@ -201,4 +212,7 @@ def evaluate(resources: Iterable[Planned], stack: str, config: Mapping[str, Mapp
     out = [v for res in items for v in check_resource(res, stack, config)]
     limit = rule_config(STACK_TOKENS, (config or {}).get(STACK_TOKENS))["max_trained_tokens"]
     out += [Violation(STACK_TOKENS, "", msg) for msg in check_stack_tokens(items, limit)]
+    production = rule_config(access.LOCKDOWN, (config or {}).get(access.LOCKDOWN))["production_stacks"]
+    lockdowns = [r.props for r in items if r.kind == "AiLockdown"]
+    out += [Violation(access.LOCKDOWN, "", msg) for msg in access.check_lockdown(lockdowns, stack, production)]
     return out

@@ -1,4 +1,4 @@
-"""What the program registered, shared by build.py, consume.py and distill.py."""
+"""What the program registered (resources by section), shared by the modules that build them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def slug(name: str) -> str:
 
 
 @dataclass
-class Built:
+class Registered:
     """What the program registered, for distribution resources and stack outputs."""
 
     grants: list[pulumi.Resource] = field(default_factory=list)

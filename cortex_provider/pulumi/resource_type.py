@@ -1,0 +1,48 @@
+"""The type each cortex resource registers under: `pulumi-python:dynamic/cortex:<Kind>`
+(`pulumi-python:dynamic/cortex:FineTunedModel`), so the CLI's output, `pulumi stack export` and policy
+violations say what a resource is.
+
+The Python SDK names a dynamic resource's type from its class (`class X(Resource, module=..., name=...)`,
+pulumi.dynamic.Resource.__init_subclass__); without a name every kind is `pulumi-python:dynamic:Resource`,
+the type all of them had before they were named. Each resource keeps an alias to that type, so a stack
+created then upgrades in place: the engine finds the resource under its old URN and changes nothing
+(https://www.pulumi.com/docs/iac/concepts/options/aliases/).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import Resource, ResourceProvider
+
+MODULE = "cortex"
+LEGACY_TYPE = "pulumi-python:dynamic:Resource"
+PREFIX = f"pulumi-python:dynamic/{MODULE}:"
+
+
+def type_of(kind: str) -> str:
+    """The type token of `kind` (a resource class's name)."""
+    return PREFIX + kind
+
+
+def kind_in(resource_type: str) -> str | None:
+    """The kind a type token names, or None for any other type (the legacy one included)."""
+    return resource_type.removeprefix(PREFIX) if resource_type.startswith(PREFIX) else None
+
+
+class CortexResource(Resource):
+    """A dynamic resource whose type names its kind, aliased to LEGACY_TYPE. The kind is the name of the
+    class that derives from CortexResource; a program's own subclass of a kind keeps that kind's type."""
+
+    kind = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        if CortexResource in cls.__bases__:
+            cls.kind = cls.__name__
+        super().__init_subclass__(module=MODULE, name=cls.kind, **kwargs)
+
+    def __init__(self, provider: ResourceProvider, name: str, props: dict[str, Any],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_TYPE)])
+        super().__init__(provider, name, props, pulumi.ResourceOptions.merge(opts, legacy))

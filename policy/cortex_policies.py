@@ -2,8 +2,8 @@
 
 Importable without starting the analyzer server (policy/__main__.py does that), so tests can drive
 each policy with pulumi_policy's own ResourceValidationArgs / StackValidationArgs. Resources are
-recognised by their input shape (cortex_provider.review.kinds): every dynamic resource has the type
-`pulumi-python:dynamic:Resource`.
+recognised by their type (`pulumi-python:dynamic/cortex:<Kind>`), or by their input shape where state
+still has the type all kinds shared before they were named (cortex_provider.review.kinds).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from cortex_provider.review import access_rules as access
 from cortex_provider.review import policies as rules
 from cortex_provider.review.kinds import GRANT_KINDS, kind_of
 
@@ -69,6 +70,14 @@ def _stack_tokens(args: StackValidationArgs, report: ReportViolation) -> None:
         report(message, None)
 
 
+def _lockdown(args: StackValidationArgs, report: ReportViolation) -> None:
+    lockdowns = [plain(r.props) for r in args.resources if kind_of(r.resource_type, plain(r.props)) == "AiLockdown"]
+    stack = next((stack_name(r.urn) for r in args.resources), os.environ.get("PULUMI_STACK", ""))
+    config = rules.rule_config(access.LOCKDOWN, args.get_config())
+    for message in access.check_lockdown(lockdowns, stack, config["production_stacks"]):
+        report(message, None)
+
+
 MODEL = ("FineTunedModel",)
 POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_policy(rules.BASE_MODELS, MODEL,
@@ -78,6 +87,11 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
     _resource_policy(rules.VALIDATION, MODEL, lambda p, c, _s: rules.check_validation(p, c["required"])),
     _resource_policy(rules.RETAIN, MODEL, lambda p, c, s: rules.check_retain(p, s, c["production_stacks"])),
     _resource_policy(rules.ROLES, GRANT_KINDS, lambda p, c, _s: rules.check_grant_role(p, c["allowed_roles"])),
+    _resource_policy(access.MODELS_BY_ROLE, ("AiAccessGrant",),
+                     lambda p, c, _s: access.check_models_by_role(p, c["allowed_models_by_role"])),
+    # advisory by default: a production stack without the lockdown is warned, not refused (configurable)
+    StackValidationPolicy(access.LOCKDOWN, rules.RULES[access.LOCKDOWN].description, _lockdown,
+                          enforcement_level=EnforcementLevel.ADVISORY, config_schema=_schema(access.LOCKDOWN)),
     StackValidationPolicy(rules.STACK_TOKENS, rules.RULES[rules.STACK_TOKENS].description, _stack_tokens,
                           enforcement_level=EnforcementLevel.MANDATORY, config_schema=_schema(rules.STACK_TOKENS)),
 ]

@@ -5,6 +5,8 @@
 # stack file sets no cortex:host/port), and keep the engine's state beside the project.
 use_emulator() {
   export SNOWFLAKE_HOST=$1 SNOWFLAKE_PORT=$2 SNOWFLAKE_PROTOCOL=http
+  # The connector probes cloud metadata addresses on login (platform detection); the emulator needs none.
+  export SNOWFLAKE_DISABLE_PLATFORM_DETECTION=${SNOWFLAKE_DISABLE_PLATFORM_DETECTION:-true}
 }
 
 # run_stack_verb VERB STACK [extra args]: VERB (up, preview, refresh, destroy) on STACK through the real

@@ -28,9 +28,11 @@ copy_helpers() {  # DEST: copy the engine's helper scripts out of the sdk/v3 mod
   install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$dest/"
 }
 
-if command -v pulumi >/dev/null 2>&1 && [[ -z ${CORTEX_PULUMI_REBUILD:-} ]]; then
-  onpath=$(command -v pulumi)
-  have=$(pulumi version 2>/dev/null || true)
+# The binary itself, links resolved: from an activated venv the `pulumi` on PATH is .venv/bin/pulumi,
+# bootstrap's own link, and printing its folder made bootstrap link that file onto itself.
+if command -v pulumi >/dev/null 2>&1 && [[ -z ${CORTEX_PULUMI_REBUILD:-} ]] \
+    && onpath=$(readlink -f "$(command -v pulumi)") && [[ -x $onpath ]]; then
+  have=$("$onpath" version 2>/dev/null || true)
   if [[ $have == v3.* ]]; then
     dir=$(dirname "$onpath")
     [[ $have == "v$VERSION" ]] || say "using $onpath ($have); the tested CLI is v$VERSION with the pulumi==3.272.0 Python SDK"

@@ -27,7 +27,7 @@ found() {
 
 if [[ -x $BIN/pulumi-language-yaml ]]; then found "$BIN"; fi
 if onpath=$(command -v pulumi-language-yaml 2>/dev/null) && [[ $(readlink -f "$onpath") != "$(readlink -f "${link:-/nonexistent}/pulumi-language-yaml")" ]]; then
-  found "$(dirname "$onpath")"
+  found "$(dirname "$(readlink -f "$onpath")")"  # the real folder: never link a file onto itself
 fi
 
 if ! command -v go >/dev/null 2>&1; then

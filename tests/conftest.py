@@ -22,10 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Imported at start-up: after the engine suites, a first import of hypothesis by its pytest plugin's
+# end-of-session summary failed in CPython's compiler ("AST constructor recursion depth mismatch") and
+# turned a passing run into exit code 1.
+import hypothesis  # noqa: F401
 import pytest
 
 if TYPE_CHECKING:
-    from cortex_provider.settings import ConnectionSettings
+    from cortex_provider.connection_settings import ConnectionSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_ENGINE = os.environ.get("CORTEX_LOCAL_TEST_ENGINE", "stub")
@@ -34,6 +38,9 @@ DEFAULT_ACCOUNT = "TESTACCT"
 # fixtures were written against the 2024-25 list (mistral-7b, llama3-8b, ...), which the server keeps
 # behind `--finetune-catalogue 2025`: tests of the current catalogue pass catalogue="current".
 SUITE_CATALOGUE = "2025"
+# The connector probes cloud metadata addresses on login (platform detection); the suite talks only to
+# its emulator on 127.0.0.1, and every process it starts inherits this.
+os.environ.setdefault("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
 
 
 def free_port() -> int:
@@ -149,7 +156,7 @@ class Emulator:
 
     def settings(self, account: str, password: str = "admin") -> ConnectionSettings:
         """The provider's ConnectionSettings for one account's admin."""
-        from cortex_provider.settings import ConnectionSettings
+        from cortex_provider.connection_settings import ConnectionSettings
 
         return ConnectionSettings.model_validate(self.params(account, password=password))
 

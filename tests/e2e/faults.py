@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import threading
 import time
@@ -133,9 +134,9 @@ class Outcome:
 def converge(project: Any, stack: str, attempts: int = 4) -> tuple[bool, int]:
     """Rerun `up` as an operator would after a crash:
     - "the stack is currently locked" (a killed CLI leaves its lock): `pulumi cancel`;
-    - "failed to load checkpoint" (killed while writing the state file): import the file backend's
-      backup of the previous checkpoint (`.pulumi/stacks/<project>/<stack>.json.bak`) with
-      `pulumi stack import --force`; the model's create then runs again and adopts the paid job."""
+    - "failed to load checkpoint" (killed while writing the state file): restore the file backend's
+      backup of the previous checkpoint (restore_checkpoint); the model's create then runs again and
+      adopts the paid job."""
     for n in range(1, attempts + 1):
         result = project.run("up")
         if result.ok:
@@ -144,9 +145,20 @@ def converge(project: Any, stack: str, attempts: int = 4) -> tuple[bool, int]:
         if "currently locked" in text:
             project.pulumi("cancel", "--yes", "--stack", stack, check=False)
         elif "failed to load checkpoint" in text:
-            backup = next(Path(project.state_dir).glob(f".pulumi/stacks/*/{stack}.json.bak"))
-            project.pulumi("stack", "import", "--force", "--stack", stack, "--file", str(backup), check=False)
+            restore_checkpoint(Path(project.state_dir), stack)
     return False, attempts
+
+
+def restore_checkpoint(state_dir: Path, stack: str) -> None:
+    """Put the file backend's backup of the previous checkpoint (`<stack>.json.bak`, written before each
+    checkpoint) back in place of the torn one, with its attributes file (`.attrs`: the content's md5; a
+    kill can tear either). `pulumi stack import` cannot take the backup: it is in the checkpoint format,
+    not the export format (`could not deserialize deployment`)."""
+    backup = next(state_dir.glob(f".pulumi/stacks/*/{stack}.json.bak"))
+    shutil.copyfile(backup, backup.with_suffix(""))
+    attrs = backup.with_name(backup.name + ".attrs")
+    if attrs.exists():
+        shutil.copyfile(attrs, backup.with_suffix(".attrs"))
 
 
 def wait_jobs_done(emulator: Any, account: str, timeout: float = 30.0) -> None:

@@ -1,5 +1,5 @@
-"""Shared by the e2e suites: seeding the emulator's demo data, and ordered-suite skipping.
-(The project copy and the engine live in tests/e2e/engine.py.)"""
+"""Shared by the e2e suites: seeding the emulator's demo data, a seeded emulator with a project copy,
+and ordered-suite skipping. (The project copy and the engine live in tests/e2e/engine.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import Emulator
+    from tests.e2e.engine import EngineProject
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "admin"  # the emulator provisions an account's admin with the password of its first login
@@ -51,3 +56,32 @@ def seed_demo(port: int, *, host: str = "127.0.0.1", password: str = PASSWORD, r
          *(["--roles-only"] if roles_only else [])],
         check=True, cwd=ROOT, env={**os.environ, "SNOWFLAKE_PASSWORD": password}, capture_output=True,
     )
+    if not roles_only:  # the `local` stack deploys as its deployer role, as command (1) sets it up
+        deployer_role(port, host=host, password=password, account=account)
+
+
+def deployer_role(port: int, *, host: str = "127.0.0.1", password: str = PASSWORD, stack: str = "local",
+                  account: str = "LOCAL") -> str:
+    """The admin step of command (1): the stack's deployer role, with what every resource kind needs (the
+    suites change the spec after seeding); returns what it printed."""
+    env = {**os.environ, "SNOWFLAKE_PASSWORD": password, "SNOWFLAKE_HOST": host, "SNOWFLAKE_PORT": str(port),
+           "SNOWFLAKE_PROTOCOL": "http"}
+    done = subprocess.run([sys.executable, "-m", "cortex_provider.deployer", "--stack", stack, "--all-kinds",
+                           "--account", account], check=True, cwd=ROOT, env=env, capture_output=True, text=True)
+    return done.stdout
+
+
+@contextlib.contextmanager
+def demo_project(root: Path, rows: int = 20) -> Iterator[tuple[Emulator, EngineProject]]:
+    """A stub-engine emulator with the current catalogue and the demo data seeded (account LOCAL), and a
+    copy of the project pointed at it; the emulator stops on exit."""
+    from tests.conftest import Emulator
+    from tests.e2e.engine import EngineProject
+
+    emu = Emulator(root / "data", engine="stub", catalogue="current")
+    emu.start()
+    try:
+        seed_demo(emu.port, rows=rows)
+        yield emu, EngineProject(root / "project", emu.port)
+    finally:
+        emu.stop()

@@ -1,10 +1,12 @@
-"""Issue 11: bringing existing objects under management with dynamic resources.
+"""Bringing existing objects under management with dynamic resources.
 
 `pulumi import` cannot serve dynamic resources: the engine imports by calling the provider's Read
 without program inputs, and a dynamic provider only exists as the pickled `__provider` input
 (pulumi/pulumi#16175); here it also needs the Python language host. What a user does instead is to
-declare the objects and run `up`: every provider adopts what already exists (a model of that name and
-its job are adopted, never retrained; grants that already hold are recorded, not re-sent as new).
+declare the objects with `adopt: true` and run `up`: the providers adopt what already exists (a model of
+that name and its job are adopted, never retrained; grants that already hold are recorded, not re-sent as
+new); without the declaration an object no stack's record names is refused, and `destroy` releases
+what was adopted instead of dropping it (resources/ownership.py).
 The plugin (`pulumi-resource-cortex`) offers `pulumi import` proper (tests/e2e/test_plugin.py).
 """
 
@@ -53,6 +55,10 @@ def _by_hand(emu: Emulator) -> str:
         if json.loads(cur.fetchone()[0])["status"] == "SUCCESS":
             break
         time.sleep(0.1)
+    # the stack deploys as its deployer role (scripts/up-local.sh): the admin hands it what it is to adopt
+    for kind, name in (("VIEW", f"{FQ}.SUPPORT_TRAIN"), ("VIEW", f"{FQ}.SUPPORT_VALIDATION"),
+                       ("MODEL", f"{FQ}.SUPPORT_EXTRACTOR")):
+        cur.execute(f"GRANT OWNERSHIP ON {kind} {name} TO ROLE CORTEX_DEPLOYER")
     return job
 
 
@@ -61,16 +67,32 @@ def test_pulumi_import_of_a_dynamic_resource_is_refused_and_changes_nothing(
     emu, project = setup
     project.stack("local")  # the stack exists, empty
     before = len(emu.query_log("LOCAL"))
-    out = project.pulumi("import", "pulumi-python:dynamic:Resource", "cortex-user-ml-engineer", "ML_ENGINEER",
-                         "--yes", "--generate-code=false", "--stack", "local", check=False)
+    out = project.pulumi("import", "pulumi-python:dynamic/cortex:CortexUserGrant", "cortex-user-ml-engineer",
+                         "ML_ENGINEER", "--yes", "--generate-code=false", "--stack", "local", check=False)
     assert out.returncode != 0
     assert project.resource_names() == set()
     assert len(emu.query_log("LOCAL")) == before
 
 
-def test_declaring_what_exists_adopts_it_without_a_new_job(setup: tuple[Emulator, EngineProject]) -> None:
+def test_what_exists_is_adopted_only_when_declared_and_the_plan_says_adopt(
+        setup: tuple[Emulator, EngineProject]) -> None:
     emu, project = setup
     job = _by_hand(emu)
+    before = len(emu.query_log("LOCAL"))
+    refused = project.run("up")  # declared without `adopt: true`: the hand-made views are not taken silently
+    assert not refused.ok
+    assert "declare `adopt: true`" in refused.stdout + refused.stderr
+    sql = [str(e["statement"]) for e in emu.query_log("LOCAL")[before:]]
+    assert not any("FINETUNE('CREATE'" in s or s.upper().startswith("CREATE OR REPLACE VIEW") for s in sql)
+
+    spec = project.spec()
+    for entry in (*spec["training_views"], *spec["models"]):
+        entry["adopt"] = True  # what `python -m cortex_provider.export` writes
+    project.set_spec(spec)
+    preview = project.run("preview")
+    assert preview.ok, preview.stdout[-3000:]
+    plan = preview.step("model-support-extractor").new_inputs["training_plan"]
+    assert plan["action"] == "adopt" and plan["estimated_trained_tokens"] == 0  # what `up` will do
     before = len(emu.query_log("LOCAL"))
     result = project.run("up")
     assert result.ok, result.stdout[-3000:]
@@ -80,3 +102,19 @@ def test_declaring_what_exists_adopts_it_without_a_new_job(setup: tuple[Emulator
     assert "adopting the existing model" in result.stdout
     again = project.run("up")
     assert set(again.summary) == {"same"}
+
+
+def test_destroy_releases_what_it_adopted(setup: tuple[Emulator, EngineProject]) -> None:
+    emu, project = setup
+    spec = project.spec()
+    spec["models"][0]["retain_on_delete"] = False  # even so: an adopted model is released, never dropped
+    project.set_spec(spec)
+    assert project.run("up").ok
+    result = project.run("destroy")
+    assert result.ok, result.stdout[-3000:]
+    cur = emu.connect(account="LOCAL").cursor()
+    cur.execute(f"SHOW MODELS IN SCHEMA {FQ}")
+    assert [r[1] for r in cur.fetchall()] == ["SUPPORT_EXTRACTOR"]
+    cur.execute(f"SHOW VIEWS IN SCHEMA {FQ}")
+    assert sorted(r[1] for r in cur.fetchall()) == ["SUPPORT_TRAIN", "SUPPORT_VALIDATION"]
+    assert "released, not dropped" in result.stdout

@@ -1,4 +1,4 @@
-"""Issue 15, last point, on the real Pulumi engine: a release endpoint reaches the consumer account.
+"""On the real Pulumi engine: a release endpoint reaches the consumer account.
 
 The repo's `primary` stack gains a release (SUPPORT: versions SUPPORT_V1.. behind the secure function
 CORTEX_DEMO.MODELS.SUPPORT) and `shares[0].releases: [SUPPORT]`; the repo's `consumer` stack, unchanged,

@@ -1,23 +1,34 @@
-"""Issue 13: `examples/python-program/` (a program on the public Python API, no cortex:spec) comes up on
-the emulator through the real engine with its own `Pulumi.local.yaml` and the SNOWFLAKE_HOST/PORT/
-PROTOCOL/PASSWORD variables the repo's stacks use; the endpoint answers as the app role; a rollback pin
-by `pulumi config set serving V1` is a no-op while V1 serves; destroy drops the endpoint only."""
+"""`examples/python-program/` (a program on the public Python API, no cortex:spec) runs with the commands
+its README documents, as written: from the repository root on an emulator seeded as README command (1)
+seeds it, `-C examples/python-program` runs that project's own __main__.py with its Pulumi.local.yaml and
+the demo passphrase; the endpoint answers as the app role; the rollback pin is a no-op while V1 serves;
+destroy drops the endpoint only. The YAML example's commands run in tests/e2e/test_plugin.py."""
 
 from __future__ import annotations
 
-import runpy
+import os
+import re
+import shlex
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pulumi import automation as auto
 
-from cortex_provider.engine import open_stack, run_verb
 from tests.conftest import Emulator
-from tests.e2e.support import ROOT
+from tests.e2e.support import ROOT, seed_demo
 
 EXAMPLE = ROOT / "examples" / "python-program"
+ADMIN_PASSWORD = "local-admin"  # scripts/up-local.sh's SNOWFLAKE_PASSWORD, which the README gives
+
+
+def documented_commands() -> list[str]:
+    """The lines of the README's bash block, comments dropped."""
+    block = re.search(r"```bash\n(.*?)```", (EXAMPLE / "README.md").read_text(), re.S)
+    assert block, "examples/python-program/README.md has no ```bash block"
+    return [line.split("   #")[0].strip() for line in block.group(1).splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -25,45 +36,43 @@ def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     emulator = Emulator(tmp_path_factory.mktemp("example") / "data", engine="stub", catalogue="current")
     emulator.start()
     try:
+        seed_demo(emulator.port, rows=20, password=ADMIN_PASSWORD)
+        cur = emulator.connect(account="LOCAL", password=ADMIN_PASSWORD).cursor()
+        cur.execute("CREATE USER APPUSER PASSWORD = 'app-pw'")  # an application that calls the endpoint
+        cur.execute("GRANT ROLE ANALYST TO USER APPUSER")
         yield emulator
     finally:
         emulator.stop()
 
 
-def test_example_program_up_answers_and_destroys(emu: Emulator, tmp_path: Path) -> None:
-    conn = emu.connect(account="LOCAL")
-    cur = conn.cursor()
-    for stmt in ("CREATE DATABASE DB", "CREATE SCHEMA DB.S", "CREATE TABLE DB.S.NOTES (note VARCHAR, label VARCHAR)",
-                 "INSERT INTO DB.S.NOTES VALUES ('cough for a week', 'bronchitis'), ('rash on arm', 'eczema'), "
-                 "('sore throat', 'pharyngitis'), ('unlabelled', NULL)",
-                 "CREATE ROLE SUPPORT_APP", "CREATE USER APPUSER PASSWORD = 'app-pw'",
-                 "GRANT ROLE SUPPORT_APP TO USER APPUSER"):
-        cur.execute(stmt)
-    project = tmp_path / "python-program"
-    shutil.copytree(EXAMPLE, project)
-    env = {"SNOWFLAKE_HOST": emu.host, "SNOWFLAKE_PORT": str(emu.port), "SNOWFLAKE_PROTOCOL": "http",
-           "SNOWFLAKE_PASSWORD": "admin", "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
-           "PULUMI_CONFIG_PASSPHRASE": "example", "CORTEX_PROVIDER_POLL_INITIAL_S": "0.1",
-           "CORTEX_PROVIDER_POLL_MAX_S": "0.3"}
-    (tmp_path / "state").mkdir()
-    stack = open_stack(project, "local", env=env,
-                       program=lambda: runpy.run_path(str(project / "__main__.py"), run_name="__main__"))
-    lines: list[str] = []
-    up = run_verb(stack, "up", printer=lines.append)
-    assert up.ok, "\n".join(lines[-60:])
-    assert up.outputs["endpoint"] == "DB.S.SUPPORT" and up.outputs["serving_version"] == "V1"
-    assert up.outputs["serving_model"] == "DB.S.SUPPORT_V1"
-    assert {"trainer", "app-cortex-user", "support-train", "support"} <= set(up.ops())
-    app = emu.connect(account="LOCAL", user="APPUSER", password="app-pw", role="SUPPORT_APP").cursor()
-    answer = app.execute("SELECT DB.S.SUPPORT('cough for two days')").fetchone()[0]
-    assert "DB.S.SUPPORT_V1" in answer  # the stub names the adapter it answered with
+def test_example_program_runs_with_its_documented_commands(emu: Emulator, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"  # a checkout's layout: the commands run from its root
+    shutil.copytree(EXAMPLE, repo / "examples" / "python-program",
+                    ignore=shutil.ignore_patterns(".pulumi-local", "__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "SNOWFLAKE_"))}
+    env |= {"CORTEX_PROVIDER_POLL_INITIAL_S": "0.1", "CORTEX_PROVIDER_POLL_MAX_S": "0.3",
+            "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true"}
+    commands = documented_commands()
+    assert commands[0].startswith("export ") and len(commands) >= 4
+    for command in commands:
+        words = shlex.split(command)
+        if words[0] == "export":
+            env |= dict(w.split("=", 1) for w in words[1:])
+            assert env["SNOWFLAKE_PASSWORD"] == ADMIN_PASSWORD and env["SNOWFLAKE_PORT"] == "18765"
+            env["SNOWFLAKE_PORT"] = str(emu.port)  # this test's emulator, as CORTEX_LOCAL_PORT would move it
+            continue
+        assert words[0] == ".venv/bin/python", command
+        done = subprocess.run([sys.executable, *words[1:]], cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=400)
+        assert done.returncode == 0, f"{command}\n{done.stdout[-4000:]}\n{done.stderr[-3000:]}"
+        if "destroy" not in words:
+            app = emu.connect(account="LOCAL", user="APPUSER", password="app-pw", role="ANALYST").cursor()
+            answer = app.execute("SELECT CORTEX_DEMO.MODELS.SUPPORT('cough for two days')").fetchone()[0]
+            assert "CORTEX_DEMO.MODELS.SUPPORT_V1" in answer  # the stub names the adapter it answered with
 
-    stack.set_config("serving", auto.ConfigValue("V1"))
-    pinned = run_verb(stack, "up", printer=lines.append)
-    assert pinned.ok and pinned.outputs["serving_version"] == "V1", "\n".join(lines[-60:])
-    assert sum("FINETUNE('CREATE'" in str(e["statement"]) for e in emu.query_log("LOCAL")) == 1
-
-    gone = run_verb(stack, "destroy", printer=lines.append)
-    assert gone.ok, "\n".join(lines[-60:])
-    assert cur.execute("SHOW USER FUNCTIONS IN SCHEMA DB.S").fetchall() == []
-    assert "SUPPORT_V1" in {r[1] for r in cur.execute("SHOW MODELS IN SCHEMA DB.S").fetchall()}  # retained
+    cur = emu.connect(account="LOCAL", password=ADMIN_PASSWORD).cursor()
+    log = emu.query_log("LOCAL")
+    assert sum("FINETUNE('CREATE'" in str(e["statement"]) for e in log) == 1  # the pin trained nothing
+    assert "SUPPORT" not in {r[1] for r in cur.execute("SHOW USER FUNCTIONS IN SCHEMA CORTEX_DEMO.MODELS")}
+    assert "SUPPORT_V1" in {r[1] for r in cur.execute("SHOW MODELS IN SCHEMA CORTEX_DEMO.MODELS")}  # retained
+    assert "serving: V1" in (repo / "examples" / "python-program" / "Pulumi.local.yaml").read_text()

@@ -1,4 +1,4 @@
-"""Issue 11: faults under the real engine. The `pulumi` CLI, or the dynamic-provider process it
+"""Faults under the real engine. The `pulumi` CLI, or the dynamic-provider process it
 started, is SIGKILLed right after FINETUNE('CREATE') reached Snowflake (the costly moment: a paid job
 exists, the state does not know it yet); recovering as Pulumi documents (`pulumi cancel`, then `up`)
 converges with exactly one job and the model present. bench/finetune_faults.py runs every step.

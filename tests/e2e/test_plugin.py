@@ -1,6 +1,6 @@
 """The `cortex` provider plugin through the real engine (the `pulumi` CLI and its YAML language host):
-the YAML example up/preview/refresh/destroy on the emulator, `pulumi import` of every importable kind
-created by hand with SQL followed by a no-op `up`, and credentials that never reach state in the clear.
+the YAML example with its README's commands, then preview/refresh, on the emulator; `pulumi import` of every
+importable kind created by hand with SQL followed by a no-op `up`, and credentials that never reach state in the clear.
 
 Needs the CLI (scripts/pulumi-cli.sh) and pulumi-language-yaml (scripts/pulumi-yaml.sh), both linked
 into .venv/bin by scripts/bootstrap.sh; skipped with the fix when either is missing.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 
+from cortex_provider.resources.ownership import Owner, parse_record
 from tests.conftest import Emulator
 from tests.e2e.support import seed_demo
 
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "Plugin-pw-7c41e9"  # distinctive, so a leak into state is found by grep
 PASSPHRASE = "plugin-test-passphrase"
-IMPORTS = [  # (kind, name, id as README documents it), created by hand in `hand_made`
+IMPORTS = [  # (kind, name, id as docs/reference documents it), created by hand in `hand_made`
     ("CortexUserGrant", "impUser", "IMP_ROLE"),
     ("ModelCreatorGrant", "impCreator", "IMP_ROLE|CORTEX_DEMO.IMP"),
     ("TrainingView", "impView", "CORTEX_DEMO.IMP.TRAIN"),
@@ -117,18 +119,41 @@ def models(emu: Emulator, schema: str) -> list[str]:
         return [r[1] for r in conn.cursor().execute(f"SHOW MODELS IN SCHEMA CORTEX_DEMO.{schema}").fetchall()]
 
 
+def documented_pulumi_commands(emu: Emulator) -> list[list[str]]:
+    """The `pulumi ...` commands of examples/yaml/README.md as written, with this test's emulator port and
+    distinctive password in place of the README's 18767 and local-admin."""
+    block = (ROOT / "examples" / "yaml" / "README.md").read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = []
+    for line in block.splitlines():
+        for part in line.split("#", 1)[0].split("&&"):
+            words = shlex.split(part.rstrip(" \\"))
+            if words[:1] == ["pulumi"]:
+                commands.append([{"18767": str(emu.port), "local-admin": PASSWORD}.get(w, w) for w in words[1:]])
+    words = [w for args in commands for w in args]
+    assert str(emu.port) in words and PASSWORD in words, block
+    return commands
+
+
 def test_yaml_example_up_preview_refresh_destroy(emu: Emulator, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples" / "yaml", tmp_path / "yaml")
     program = tmp_path / "yaml" / "Pulumi.yaml"
     program.write_text(program.read_text().replace("path: ../../plugin", f"path: {ROOT / 'plugin'}"))
     proj = Project(tmp_path / "yaml", emu, "LOCAL")
-    proj.init("local")
-
-    proj("up", "--yes", timeout=600)
+    *setup, destroy = documented_pulumi_commands(emu)  # the README's commands: init, config, up, destroy
+    assert setup[-1][:1] == ["up"] and destroy[:1] == ["destroy"]
+    for args in setup:
+        proj(*args, timeout=600)
     out = json.loads(proj("stack", "output", "--json", "--show-secrets").stdout)
     assert out["model"] == "CORTEX_DEMO.MODELS.SUPPORT_EXTRACTOR" and out["status"] == "SUCCESS"
     assert out["trainedTokens"] > 0 and out["trainView"] == "CORTEX_DEMO.MODELS.SUPPORT_TRAIN"
     assert "SUPPORT_EXTRACTOR" in models(emu, "MODELS")
+    # the plugin learns project, stack and resource from the URN and records them on what it creates
+    with emu.connect("LOCAL", password=PASSWORD) as conn:
+        cur = conn.cursor()
+        row = cur.execute("SHOW MODELS LIKE 'SUPPORT_EXTRACTOR' IN SCHEMA CORTEX_DEMO.MODELS").fetchone()
+        assert parse_record(row[6]) == Owner("cortex-yaml", "local", "extractor")
+        row = cur.execute("SHOW VIEWS LIKE 'SUPPORT_TRAIN' IN SCHEMA CORTEX_DEMO.MODELS").fetchone()
+        assert parse_record(row[6]) == Owner("cortex-yaml", "local", "trainView")
     types = sorted(r["type"] for r in proj.export()["deployment"]["resources"])
     assert types.count("cortex:index:TrainingView") == 2 and "cortex:index:ModelUsageGrant" in types
 
@@ -137,7 +162,7 @@ def test_yaml_example_up_preview_refresh_destroy(emu: Emulator, tmp_path: Path) 
     proj("up", "--yes", "--expect-no-changes")
     proj.assert_no_credentials_in_state()
 
-    proj("destroy", "--yes")
+    proj(*destroy)
     assert "SUPPORT_EXTRACTOR" not in models(emu, "MODELS")  # retainOnDelete: false in the example
     with emu.connect("LOCAL", password=PASSWORD) as conn:
         views = conn.cursor().execute("SHOW VIEWS IN SCHEMA CORTEX_DEMO.MODELS").fetchall()
@@ -188,7 +213,9 @@ def hand_made(emu: Emulator) -> None:
 
 def import_then_noop(proj: Project, imports: list[tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
     """`pulumi import` each object, write the program `pulumi import` would generate from the recorded
-    inputs, then `up` must change nothing. Returns the recorded inputs by resource name."""
+    inputs; the first `up` writes the ownership record an imported model still lacks (the import only
+    reads: tests/e2e/test_plugin_import_record.py), then `up` must change nothing. Returns the recorded
+    inputs by resource name."""
     write_program(proj.path, {})
     spec = {"resources": [{"type": f"cortex:index:{k}", "name": n, "id": i} for k, n, i in imports]}
     (proj.path / "imports.json").write_text(json.dumps(spec))
@@ -202,6 +229,7 @@ def import_then_noop(proj: Project, imports: list[tuple[str, str, str]]) -> dict
                "properties": {k: v for k, v in recorded[name].items() if v is not None}}
         for kind, name, _ in imports
     })
+    proj("up", "--yes")
     proj("preview", "--expect-no-changes")
     proj("up", "--yes", "--expect-no-changes")
     return recorded
@@ -226,10 +254,19 @@ def test_import_each_kind_then_up_is_a_noop(emu: Emulator, tmp_path: Path) -> No
     assert recorded["impShare"]["consumerAccounts"] == ["LOCALORG.CONSUMER"]
     assert recorded["impRepl"]["databases"] == ["CORTEX_DEMO"]
     assert recorded["impRepl"]["targetAccounts"] == ["LOCALORG.EU"]
+    outs = {r["urn"].rsplit("::", 1)[1]: r["outputs"] for r in proj.export()["deployment"]["resources"]
+            if r["type"].startswith("cortex:index:")}
+    for name in ("impView", "impModel", "impShare", "impRepl"):  # an import is a declared adoption
+        assert outs[name].get("origin") == "adopted", name
     statements = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]]
     assert any(s.upper().startswith("SHOW") for s in statements)  # the log does see the plugin's reads
     writes = [s for s in statements if not s.upper().startswith(READ_ONLY) or "FINETUNE('CREATE'" in s.upper()]
-    assert not writes, f"import and the no-op up changed something: {writes[:5]}"
+    record = [s for s in writes if s.upper().startswith(("ALTER MODEL", "ALTER SHARE")) and " SET COMMENT" in s]
+    assert len(record) == 2 and writes == record, f"import and the up changed more than the records: {writes[:5]}"
+    with emu.connect("LOCAL", password=PASSWORD) as conn:  # the imported share and model carry this stack's record
+        shares = conn.cursor().execute("SHOW SHARES LIKE 'IMP_SHARE'")
+        comment = next(r[[d[0].lower() for d in shares.description].index("comment")] for r in shares)
+        assert parse_record(comment) == Owner("cortex-import", "imp", "impShare")
     proj.assert_no_credentials_in_state()
 
     consumer = Project(tmp_path / "consumer", emu, "CONSUMER")
@@ -238,10 +275,14 @@ def test_import_each_kind_then_up_is_a_noop(emu: Emulator, tmp_path: Path) -> No
     # the CLI's own update history and `pulumi import`'s backup keep config as given (use --secret).
     consumer.init("consumer", secret_password=False)
     shared = import_then_noop(consumer, [("SharedModels", "impShared", "IMP_SHARED")])
-    # Roles granted by hand are reported, never adopted (README: SharedModels `other_roles`).
+    # Roles granted by hand are reported, never adopted (docs/regions.md: SharedModels `other_roles`).
     assert shared["impShared"]["roles"] == []
     resources = consumer.export()["deployment"]["resources"]
     outs = next(r["outputs"] for r in resources if r["type"].endswith("SharedModels"))
     assert outs["otherRoles"] == ["ANALYST"] and outs["status"] != "REVOKED"
+    with emu.connect("CONSUMER", password=PASSWORD) as conn:  # the first up recorded the imported mount
+        dbs = conn.cursor().execute("SHOW DATABASES LIKE 'IMP_SHARED'")
+        comment = next(r[[d[0].lower() for d in dbs.description].index("comment")] for r in dbs)
+        assert parse_record(comment) == Owner("cortex-import", "consumer", "impShared")
     assert shared["impShared"]["shareRef"] == "LOCALORG.LOCAL.IMP_SHARE"
     consumer.assert_no_credentials_in_state(every_file=False)

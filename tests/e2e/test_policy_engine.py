@@ -1,4 +1,4 @@
-"""Issue 11: the policy pack under the real engine's `pulumi preview --policy-pack`.
+"""The policy pack under the real engine's `pulumi preview --policy-pack`.
 
 The pack is started by the engine itself as a binary analyzer (policy/analyzer; see its header for
 why not through the Python language host): a mandatory violation fails the preview with the policy's

@@ -166,6 +166,9 @@ def test_consumer_refresh_shows_a_withdrawn_share(rg: Regions) -> None:
     mount = next(r for r in rg.project.export("consumer")["deployment"]["resources"]
                  if r["urn"].endswith("::shared-models-support-shared"))
     assert mount["outputs"]["status"] == "REVOKED"
+    # what refresh prints and stores as the stack's output is what it read back, not the last up's
+    assert refreshed.outputs["shared:SUPPORT_SHARED"]["status"] == "REVOKED"
+    assert '"AVAILABLE" => "REVOKED"' in refreshed.stdout.split("Outputs:", 1)[-1]
 
 
 def test_drift_by_hand_is_repaired_by_refresh_and_up(rg: Regions) -> None:

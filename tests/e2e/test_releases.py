@@ -1,4 +1,4 @@
-"""Issue 13: model releases on the real Pulumi engine (Automation API over the pulumi CLI), against a fresh
+"""Model releases on the real Pulumi engine (Automation API over the pulumi CLI), against a fresh
 emulator (stub engine, current catalogue).
 
 One ordered suite on one program of its own (tests/e2e/programs.py): a ModelRelease from release.json and,
@@ -12,11 +12,13 @@ failing up through the promotion: it never errors, and answers V1 until V2 passe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,9 +104,10 @@ class Suite:
             self.hammer.join(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    root = tmp_path_factory.mktemp("releases")
+@contextlib.contextmanager
+def release_suite(root: Path) -> Iterator[Suite]:
+    """A stub-engine emulator (current catalogue) with the release program's project and its roles; the
+    release suites each start one."""
     emu = Emulator(root / "data", engine="stub", catalogue="current")
     emu.start()
     try:
@@ -116,6 +119,12 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
         s.stop_hammer()
     finally:
         emu.stop()
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    with release_suite(tmp_path_factory.mktemp("releases")) as s:
+        yield s
 
 
 @pytest.fixture(autouse=True)

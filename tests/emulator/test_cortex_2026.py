@@ -1,5 +1,5 @@
-"""Cortex Fine-tuning as Snowflake documents it in 2026 (issue 12), through the real driver, on a server
-with its default (current) base-model catalogue. Numbers refer to the issue's facts."""
+"""Cortex Fine-tuning as Snowflake documents it in 2026, through the real driver, on a server
+with its default (current) base-model catalogue."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_create_still_rejects_call_time_errors(current: Emulator) -> None:
     run(conn, "GRANT ROLE NOCORTEX TO USER ADMIN")
     run(conn, "GRANT DATABASE ROLE SNOWFLAKE.AI_FUNCTIONS_USER TO ROLE NOCORTEX")
     run(conn, "USE ROLE NOCORTEX")
-    # 4. SNOWFLAKE.AI_FUNCTIONS_USER does not allow fine-tuning; CORTEX_USER is the role
+    # SNOWFLAKE.AI_FUNCTIONS_USER does not allow fine-tuning; CORTEX_USER is the role
     fails(conn, f"SELECT SNOWFLAKE.CORTEX.FINETUNE('CREATE', 'DB.S.M', 'llama3.1-8b', '{q}')", 3001,
           "SNOWFLAKE.CORTEX_USER")
     assert show(_conn(current)) == []

@@ -100,3 +100,24 @@ def test_stub_engine_is_honest_and_deterministic(tmp_path: Path):
     tuned = engine.complete("mistral-7b", tmp_path / "out", "hi", 100)
     assert base.startswith("[stub:mistral-7b] ") and tuned.startswith("[stub:mistral-7b+adapter:D.S.M] ")
     assert tuned == engine.complete("mistral-7b", tmp_path / "out", "hi", 100)
+
+
+def test_stub_recall_answers_the_trained_prompts_only(tmp_path: Path):
+    """`stub_recall`: the deterministic stand-in for learning the distillation tests use."""
+    engine = StubEngine()
+
+    class Reporter:
+        def report(self, progress: float, trained_tokens: int, validation_loss: float | None = None) -> None:
+            pass
+
+    rows = [("note one", '{"a": 1}'), ("note two", '{"a": 2}')]
+    for name, options in (("recall", {"stub_recall": True}), ("plain", {})):
+        engine.train(TrainingJob("ft", "llama3.1-8b", f"D.S.{name.upper()}", rows, [],
+                                 {**options, "stub_step_seconds": 0}, tmp_path / name), Reporter())
+    assert engine.complete("llama3.1-8b", tmp_path / "recall", "note two", 40) == '{"a": 2}'
+    assert engine.complete("llama3.1-8b", tmp_path / "recall", "note two", 2) == '{"a": 2}'[:16]
+    unseen = engine.complete("llama3.1-8b", tmp_path / "recall", "note three", 40)
+    assert unseen.startswith("[stub:llama3.1-8b+adapter:D.S.RECALL] ")
+    assert engine.complete("llama3.1-8b", tmp_path / "plain", "note two", 40).startswith(
+        "[stub:llama3.1-8b+adapter:D.S.PLAIN] ")
+    assert engine.complete("llama3.1-8b", None, "note two", 40).startswith("[stub:llama3.1-8b] ")

@@ -26,7 +26,7 @@ def test_malformed_sql_is_a_syntax_error(conn, sql):
         "create database role db.r",
         "grant select on future tables in schema db.s to role r",
         "alter user admin set default_role = sysadmin",
-        "alter model db.s.m set comment = 'x'",
+        "alter model db.s.m set default_version = v1",
     ],
 )
 def test_unsupported_statements_fail_with_compilation_error(conn, sql):

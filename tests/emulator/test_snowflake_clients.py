@@ -2,7 +2,7 @@
 parameters, and snowflake-ml-python 2.6.0's `snowflake.cortex.Finetune` / `FinetuneJob` (create,
 list_jobs, describe, cancel).
 
-The `options` question (issue 12, fact 4): `FinetuneStatus(**json)` accepts exactly twelve keys, so a
+The `options` question: `FinetuneStatus(**json)` accepts exactly twelve keys, so a
 DESCRIBE that carries `options` (the current docs' example) makes `FinetuneJob.describe()` raise
 TypeError. The emulator's default leaves `options` out; `--describe-options` shows the other shape.
 """

@@ -43,7 +43,7 @@ def test_a_release_entry_parses_with_defaults() -> None:
     ({"gate": {"eval_view": "GONE", "metric": "exact_match"}}, r"releases\[0\]\.gate\.eval_view = 'GONE'"),
     ({"name": "SUPPORT_EXTRACTOR"}, r"is also under models; give the release its own name"),
     ({"training_query": "SELECT 1"}, r"releases\[0\]: give exactly one of `training_view` or `training_query`"),
-    ({"base_model": "llama3.2-3b"}, r"releases\[0\]\.base_model: base_model 'llama3.2-3b' is not fine-tunable"),
+    ({"base_model": "llama3.2-3b"}, r"releases\[0\]\.base_model: 'llama3.2-3b' was never fine-tunable"),
     ({"keep": 0}, r"releases\[0\]\.keep"),
     ({"gate": {"metric": "exact_match"}}, r"gate: give exactly one of `eval_view` or `eval_query`"),
 ])
@@ -93,5 +93,23 @@ def test_release_registers_on_the_view_after_grants_and_views(mocks: RecordingMo
         assert (rel["options"], rel["usage_roles"], rel["keep"]) == ({"max_epochs": 2}, ["ANALYST"], 3)
         deps = {id(r) for r in seen["release-support"].depends_on}
         assert {id(r) for r in (*built.grants, *built.views.values())} <= deps
+
+    return built.releases["SUPPORT"].urn.apply(check)
+
+
+@pulumi.runtime.test
+def test_keep_null_reaches_the_provider_as_keep_every_version(mocks: RecordingMocks) -> Any:
+    """`keep: null` means every version; a null input arrives at the provider as absent (the default 3),
+    so the resource sends 0, which the core reads as "all" (it used to drop versions beyond 3)."""
+    from cortex_provider.resources.release import ModelReleaseSpec
+
+    built = build(parse_stack_spec(raw(releases=[{**RELEASE, "keep": None}]), "s"))
+
+    def check(_: Any) -> None:
+        rel = mocks.registered["release-support"]
+        assert rel["keep"] == 0
+        kept = ModelReleaseSpec.model_validate({"name": "D.S.SUPPORT", "base_model": "llama3.1-8b", "keep": 0,
+                                                "training_query": "SELECT 1"}).keep
+        assert not kept  # the core keeps every version
 
     return built.releases["SUPPORT"].urn.apply(check)

@@ -13,6 +13,7 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.proto import provider_pb2
 
+from cortex_provider.pulumi.resource_type import type_of
 from tests.provider.grpc_provider import ProviderServer, StackConfig
 
 PK = "__provider"
@@ -32,7 +33,8 @@ class Driver:
     def __init__(self, server: ProviderServer, provider: ResourceProvider, name: str) -> None:
         self.server = server
         self.blob = serialize_provider(provider)
-        self.urn = f"urn:pulumi:test::cortex::pulumi-python:dynamic:Resource::{name}"
+        kind = type(provider).__name__.removesuffix("Provider")
+        self.urn = f"urn:pulumi:test::cortex::{type_of(kind)}::{name}"
 
     def _p(self, props: dict[str, Any]) -> dict[str, Any]:
         return {**{k: v for k, v in props.items() if v is not None}, PK: self.blob}

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cortex_provider.resources.finetune_lookup import ModelCache
-from cortex_provider.resources.finetune_wait import WaitPolicy
-from cortex_provider.resources.finetuned_model import FineTunedModelCore
+from cortex_provider.resources.finetune.core import FineTunedModelCore
+from cortex_provider.resources.finetune.lookup import ModelCache
+from cortex_provider.resources.finetune.wait import WaitPolicy
 from cortex_provider.session import Session, StatementEvent
 
 TRAIN_QUERY = "SELECT prompt, completion FROM DB.S.TRAIN"

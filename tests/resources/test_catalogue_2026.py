@@ -1,5 +1,6 @@
-"""Issue 12, provider side: the base-model catalogue and its advisories, row limits and truncation in the
-plan, tolerant DESCRIBE parsing (both shapes), and an asynchronous ERROR after CREATE on the emulator."""
+"""The provider's side of the 2026 catalogue: the base-model catalogue and its advisories, row limits and
+truncation in the plan, tolerant DESCRIBE parsing (both shapes), and an asynchronous ERROR after CREATE on the
+emulator."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from cortex_provider import catalogue
-from cortex_provider.resources import finetune_plan as fp
-from cortex_provider.resources.finetune_spec import FineTunedModelSpec
-from cortex_provider.resources.finetune_wait import JobFailed
+from cortex_provider.resources.finetune import plan as fp
+from cortex_provider.resources.finetune.spec import FineTunedModelSpec
+from cortex_provider.resources.finetune.wait import JobFailed
 from cortex_provider.review import policies
 from cortex_provider.sql.parse_cortex import FinetuneStatus, finetune_job_from_obj
 from tests.conftest import Emulator

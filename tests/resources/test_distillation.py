@@ -206,6 +206,13 @@ def test_stack_spec_wires_distillations_and_evaluations() -> None:
         ({"evaluations": [{"model": "STUDENT", "eval_view": "TRAIN", "metric": "bleu"}]}, "metric"),
         ({"evaluations": [{"model": "STUDENT", "eval_view": "TRAIN", "metric": "similarity",
                            "baseline_model": "STUDENT"}]}, "its own baseline"),
+        # a teacher from `models` labels before its student trains: declared first
+        ({"distillations": [{"name": "LABELS", "teacher_model": "TEACHER", "prompts_query": "SELECT 1 AS prompt"}],
+          "models": [{"name": "STUDENT", "base_model": "llama3.1-8b", "training_view": "TRAIN"},
+                     {"name": "TEACHER", "base_model": "llama3.1-8b", "training_query": "SELECT 1"}]},
+         "model 'STUDENT' reads its labels, so declare 'STUDENT' after 'TEACHER'"),
+        ({"distillations": [{"name": "LABELS", "teacher_model": "STUDENT", "prompts_query": "SELECT 1 AS prompt"}]},
+         "declare 'STUDENT' after 'STUDENT'"),
     ],
 )
 def test_stack_spec_errors_name_the_key(extra: dict[str, Any], needle: str) -> None:

@@ -195,6 +195,15 @@ def distill_project(tmp_path: Path, emulator: Any) -> Iterator[tuple[EngineProje
     project = EngineProject(tmp_path / "project", emulator.port, fast_polls=True)
     data = project.load("distill")
     data["config"]["cortex:account"] = account
+    data["config"]["cortex:role"] = "ACCOUNTADMIN"  # a fresh account: no deployer role in it
+    spec = data["config"]["cortex:spec"]  # the chain with a Cortex teacher: every note ID < 40 labelled
+    spec["training_views"] = [v for v in spec["training_views"] if v["name"] in ("DISTILL_TRAIN", "STUDENT_HOLDOUT")]
+    spec["training_views"][1]["where"] = "ID >= 20"
+    spec["distillations"][0].update(teacher_model="llama3.1-70b", prompts_query="SELECT NOTE AS prompt FROM "
+                                    "CORTEX_DEMO.RAW.SUPPORT_NOTES WHERE ID < 40")
+    spec["models"] = [m for m in spec["models"] if m["name"] == "SUPPORT_STUDENT"]
+    spec["evaluations"] = [{"model": "SUPPORT_STUDENT", "eval_view": "STUDENT_HOLDOUT", "metric": "similarity",
+                            "threshold": 0.1, "max_tokens": 48}]
     project.save(data, "distill")
     yield project, account
 

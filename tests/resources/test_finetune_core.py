@@ -7,13 +7,14 @@ import time
 import pytest
 
 from cortex_provider.errors import SnowflakeStatementError
-from cortex_provider.resources.finetune_wait import JobFailed, WaitTimeout
-from cortex_provider.resources.finetuned_model import ModelConflict
+from cortex_provider.resources.finetune.core import ModelConflict
+from cortex_provider.resources.finetune.wait import JobFailed, WaitTimeout
+from cortex_provider.resources.ownership import Claim, Owner
 from tests.resources.finetune_support import TRAIN_QUERY, make_env, slow, spec
 
 
 def _wait_job(env, job_id, wanted, timeout=20.0):
-    from cortex_provider.resources.finetune_lookup import describe
+    from cortex_provider.resources.finetune.lookup import describe
 
     deadline = time.monotonic() + timeout
     while True:
@@ -79,11 +80,12 @@ def test_a_job_for_another_spec_is_not_adopted(emulator):
 
 def test_adopts_the_model_after_its_job_record_was_purged(emulator):
     env = make_env(emulator)
-    first = env.core.create(env.session, env.core.parse(spec())).outputs
+    ours = Claim(Owner("proj", "dev", "model-tuned"))
+    first = env.core.create_as(env.session, env.core.parse(spec()), ours).outputs
     env.sql("SELECT SYSTEM$CORTEX_LOCAL_PURGE_FINETUNE_JOBS()")
-    # state lost (or `pulumi import`): the model exists, so it is adopted without any new job
-    again = env.core.create(env.session, env.core.parse(spec())).outputs
-    assert again["status"] == "SUCCESS" and again["adopted"] == "model"
+    # state lost: the model's COMMENT names this resource, so it is taken back without any new job
+    again = env.core.create_as(env.session, env.core.parse(spec()), ours).outputs
+    assert again["status"] == "SUCCESS" and again["adopted"] == "model" and again["origin"] == "created"
     assert env.creates_in_log() == 1
     assert any("job record is gone" in w for w in env.warnings)
     # refresh of the original state: no drift, no diff, no DESCRIBE of the purged job
@@ -237,7 +239,7 @@ def test_delete_drops_only_when_retain_is_false(emulator):
 
 
 def test_retrain_on_data_replaces_when_the_fingerprint_changes(emulator):
-    from cortex_provider.resources.finetune_costs import fingerprint
+    from cortex_provider.resources.finetune.costs import fingerprint
 
     env = make_env(emulator)
     out = env.core.create(env.session, env.core.parse(spec(name="V1", retrain_on="data"))).outputs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cortex_provider.resources.finetuned_model import FineTunedModelCore
+from cortex_provider.resources.finetune.core import FineTunedModelCore
 from tests.resources.finetune_support import spec
 
 CORE = FineTunedModelCore()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cortex_provider.resources.finetune_wait import JobFailed, WaitPolicy, WaitTimeout, wait_for
+from cortex_provider.resources.finetune.wait import JobFailed, WaitPolicy, WaitTimeout, wait_for
 from cortex_provider.sql.parse_cortex import FinetuneJob, FinetuneStatus
 
 
@@ -70,6 +70,6 @@ def test_error_carries_cortex_text() -> None:
                                               ("running", "IN_PROGRESS", True),
                                               ("succeeded", "IN_PROGRESS", False)])
 def test_wait_modes(wait: str, status: str, done: bool) -> None:
-    from cortex_provider.resources.finetune_wait import reached
+    from cortex_provider.resources.finetune.wait import reached
 
     assert reached(_job(status), wait) is done

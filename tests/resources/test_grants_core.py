@@ -198,3 +198,23 @@ def test_quoted_names_round_trip_through_ids(acct: Acct) -> None:
     assert len(live.outputs["managed_privileges"]) == 3
     core.delete(acct.session, id_, outs)
     assert not acct.grants_to('"Data|Team"') & CREATOR
+
+
+def test_many_grants_in_one_up_cost_one_show_of_the_grantee_list(acct: Acct) -> None:
+    """N CortexUserGrants created by one provider process: one SHOW of CORTEX_USER's grantees and N
+    GRANTs (each GRANT extends the cached list instead of forcing a new SHOW of a list growing to N);
+    reads afterwards see every grant without another SHOW, and a fresh read agrees with them."""
+    acct.sql('CREATE ROLE "quiet role"')
+    roles = ["R1", "R2", "R3", '"quiet role"']
+    cortex = CortexUserGrantCore()
+    mark = acct.mark()
+    states = [up(cortex, acct, {"role": role}) for role in roles]
+    sent = acct.since(mark)
+    assert sent.count("SHOW GRANTS OF DATABASE ROLE SNOWFLAKE.CORTEX_USER") == 1
+    assert len([s for s in sent if s.startswith("GRANT DATABASE ROLE")]) == len(roles)
+    assert all(not outs["preexisting"] for _id, outs in states)
+    mark = acct.mark()
+    assert all(cortex.read(acct.session, id_, outs) is not None for id_, outs in states)
+    assert acct.since(mark) == []
+    acct.fresh_read()
+    assert all(cortex.read(acct.session, id_, outs) is not None for id_, outs in states)

@@ -7,7 +7,7 @@ import pytest
 from cortex_provider.errors import InvalidInput
 from cortex_provider.resources.names import join_id, split_id
 from cortex_provider.sql.identifiers import QualifiedName
-from cortex_provider.sql.views_extra import training_select, view_query_from_text
+from cortex_provider.sql.views import training_select, view_query_from_text
 
 
 def test_ids_split_outside_quotes() -> None:

@@ -74,7 +74,8 @@ def test_hard_limits_are_errors_over_long_rows_are_truncated() -> None:
                for w in report.warnings)
     assert not any("7 of 7000" in e for e in report.errors)
     assert report.estimated_trained_tokens == 90_000 * 2 and report.validation_split == "query"
-    # limits are rows, not bytes (issue 12): llama3.1-70b allows 13.5k rows for 1 epoch, 6750 for 2
+    # limits are rows, not bytes (the Cortex Fine-tuning page's table): llama3.1-70b allows 13.5k rows for
+    # 1 epoch, 6750 for 2
     assert not any("bytes" in e for e in report.errors)
     assert any("7000 rows exceed llama3.1-70b's row limit of 6750 at 2 epochs" in e for e in report.errors)
     with pytest.raises(PreflightError, match="row limit of 6750"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cortex_provider.review.kinds import DYNAMIC_TYPE
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE
 from cortex_provider.review.policies import Planned
 
 PLAN = {"action": "train", "base_model": "llama3.1-8b", "epochs": 2, "rows": 1200,
@@ -27,19 +27,19 @@ def model(**over: Any) -> dict[str, Any]:
 
 def grants(user: str = "ML_ENGINEER", creator: str = "ML_ENGINEER", usage: str = "ANALYST") -> list[Planned]:
     return [
-        Planned("cortex-user", DYNAMIC_TYPE, {"role": user}),
-        Planned("model-creator", DYNAMIC_TYPE, {"role": creator, "database": "CORTEX_DEMO", "schema": "MODELS"}),
-        Planned("model-usage", DYNAMIC_TYPE, {"role": usage, "model": "CORTEX_DEMO.MODELS.SUPPORT_EXTRACTOR",
+        Planned("cortex-user", LEGACY_TYPE, {"role": user}),
+        Planned("model-creator", LEGACY_TYPE, {"role": creator, "database": "CORTEX_DEMO", "schema": "MODELS"}),
+        Planned("model-usage", LEGACY_TYPE, {"role": usage, "model": "CORTEX_DEMO.MODELS.SUPPORT_EXTRACTOR",
                                               "database": None, "schema": None}),
     ]
 
 
 def view() -> Planned:
-    return Planned("view", DYNAMIC_TYPE, {
+    return Planned("view", LEGACY_TYPE, {
         "database": "CORTEX_DEMO", "schema": "MODELS", "name": "T", "query": None, "source": "RAW.NOTES",
         "prompt_expr": "NOTE", "completion_expr": "LABEL", "where": None, "base_model": "llama3.1-8b",
         "epochs": 2})
 
 
 def good_stack() -> list[Planned]:
-    return [*grants(), view(), Planned("model", DYNAMIC_TYPE, model())]
+    return [*grants(), view(), Planned("model", LEGACY_TYPE, model())]

@@ -7,21 +7,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE
 from cortex_provider.review.__main__ import main
 from cortex_provider.review.changes import from_preview_json
 from cortex_provider.review.comment import render
-from cortex_provider.review.kinds import DYNAMIC_TYPE
+from cortex_provider.review.policies import RULES
 from tests.review.samples import PLAN, model
 
 STACK = "primary"
 
 
-def urn(name: str, rtype: str = DYNAMIC_TYPE) -> str:
+def urn(name: str, rtype: str = LEGACY_TYPE) -> str:
     return f"urn:pulumi:{STACK}::cortex::{rtype}::{name}"
 
 
 def state(name: str, props: dict[str, Any]) -> dict[str, Any]:
-    return {"urn": urn(name), "custom": True, "type": DYNAMIC_TYPE, "inputs": {**props, "__provider": "[secret]"}}
+    return {"urn": urn(name), "custom": True, "type": LEGACY_TYPE, "inputs": {**props, "__provider": "[secret]"}}
 
 
 def preview_doc() -> dict[str, Any]:
@@ -110,4 +111,34 @@ def test_no_changes_says_so() -> None:
     doc = {"steps": [{"op": "same", "urn": urn("g"), "newState": state("g", {"role": "ANALYST"})}]}
     text = render(from_preview_json(doc))
     assert "No resource changes." in text and "No model is trained or retrained" in text
-    assert "None (6 rules checked)." in text
+    assert f"None ({len(RULES)} rules checked)." in text
+
+
+def test_epochs_left_to_snowflake_show_the_assumption_and_the_bound() -> None:
+    doc = preview_doc()
+    unset = model(name="CORTEX_DEMO.MODELS.EXPORTED", options={}, training_plan={
+        **PLAN, "epochs": 3, "estimated_trained_tokens": 3_600, "max_trained_tokens": 12_000,
+        "epochs_rule": "max_epochs unset: Snowflake chooses the epochs (1-10); 3 assumed"})
+    doc["steps"].append({"op": "create", "urn": urn("model-exported"), "newState": state("model-exported", unset)})
+    costs = {r[0]: r for r in rows(render(from_preview_json(doc)), "Training cost")}
+    row = costs["`CORTEX_DEMO.MODELS.EXPORTED`"]
+    assert row[4] == "3,600 (up to 12,000)" and row[5] == "3 (assumed: max_epochs unset, Snowflake chooses)"
+
+
+def test_release_rows_show_the_version_trained_or_adopted_and_the_versions_keep_drops() -> None:
+    doc = preview_doc()
+    base = {"name": "CORTEX_DEMO.MODELS.SUP", "base_model": "llama3.1-8b", "keep": 1,
+            "training_query": "SELECT prompt, completion FROM CORTEX_DEMO.MODELS.SUPPORT_TRAIN",
+            "options": {"max_epochs": 2}}
+    plans = {"rel-train": {"train": "V4", "adopt": None, "rows": 90, "estimated_trained_tokens": 5_000,
+                           "drops": ["V1", "V2"]},
+             "rel-adopt": {"train": None, "adopt": "V3", "estimated_trained_tokens": 0, "drops": []}}
+    for name, plan in plans.items():
+        old, new = {**base, "keep": 3}, {**base, "name": f"CORTEX_DEMO.MODELS.{name.upper()}", "release_plan": plan}
+        doc["steps"].append({"op": "update", "urn": urn(name), "oldState": state(name, old),
+                             "newState": state(name, new), "diffReasons": ["keep", "release_plan"]})
+    costs = {r[0]: r for r in rows(render(from_preview_json(doc)), "Training cost")}
+    trained = costs["`CORTEX_DEMO.MODELS.REL-TRAIN`"]
+    assert trained[2:5] == ["train V4", "90", "5,000"] and "drops V1, V2 (keep)" in trained[6]
+    adopted = costs["`CORTEX_DEMO.MODELS.REL-ADOPT`"]
+    assert adopted[2] == "adopt V3" and adopted[4] == "0" and "no new job" in adopted[6]

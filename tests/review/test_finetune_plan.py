@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cortex_provider.errors import SnowflakeStatementError
-from cortex_provider.resources import finetune_plan as fp
+from cortex_provider.resources.finetune import plan as fp
 from tests.review.samples import model
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE, type_of
 from cortex_provider.review import policies as p
-from cortex_provider.review.kinds import DYNAMIC_TYPE, kind_of
+from cortex_provider.review.kinds import kind_of
 from tests.review.samples import PLAN, good_stack, grants, model, view
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -17,7 +18,14 @@ def test_kinds_are_told_apart_by_input_shape() -> None:
                      "model-usage": "ModelUsageGrant", "view": "TrainingView", "model": "FineTunedModel"}
     assert kind_of("aws:s3/bucket:Bucket", {"role": "X"}) is None
     # a model's outputs carry `model` but no `role`: still a model, not a usage grant
-    assert kind_of(DYNAMIC_TYPE, {**model(), "model": "X", "status": "SUCCESS"}) == "FineTunedModel"
+    assert kind_of(LEGACY_TYPE, {**model(), "model": "X", "status": "SUCCESS"}) == "FineTunedModel"
+
+
+def test_a_named_type_is_its_kind_whatever_the_inputs() -> None:
+    assert kind_of(type_of("FineTunedModel"), {}) == "FineTunedModel"
+    assert kind_of(type_of("ModelShare"), {"role": "X"}) == "ModelShare"  # not told by shape: by name
+    assert kind_of(type_of("NoSuchKind"), model()) is None
+    assert kind_of("pulumi-python:dynamic:Other", model()) is None
 
 
 def test_a_good_stack_passes_every_rule() -> None:
@@ -28,7 +36,7 @@ def test_each_rule_rejects_its_violation() -> None:
     bad = [
         *grants(usage="intern"),
         view(),
-        p.Planned("model", DYNAMIC_TYPE, model(base_model="mixtral-8x7b", validation_query=None,
+        p.Planned("model", LEGACY_TYPE, model(base_model="mixtral-8x7b", validation_query=None,
                                                retain_on_delete=False)),
     ]
     config = {p.BASE_MODELS: {"allowed_base_models": ["llama3.1-8b", "llama3.2-1b"]}}
@@ -39,7 +47,7 @@ def test_each_rule_rejects_its_violation() -> None:
 
 def test_token_limits_per_model_and_per_stack() -> None:
     big = {**PLAN, "estimated_trained_tokens": 120_000_000}
-    stack = [p.Planned(f"m{i}", DYNAMIC_TYPE, model(training_plan=big)) for i in range(5)]
+    stack = [p.Planned(f"m{i}", LEGACY_TYPE, model(training_plan=big)) for i in range(5)]
     found = p.evaluate(stack, "dev")
     assert sorted({v.rule for v in found}) == [p.MODEL_TOKENS, p.STACK_TOKENS]
     assert sum(v.rule == p.MODEL_TOKENS for v in found) == 5
@@ -79,4 +87,4 @@ def test_roles_compare_as_snowflake_resolves_them() -> None:
 def test_config_defaults_and_overrides() -> None:
     assert p.rule_config(p.RETAIN) == {"production_stacks": ["prod*", "primary"]}
     assert p.rule_config(p.ROLES, {"allowed_roles": ["X"], "unrelated": 1}) == {"allowed_roles": ["X"]}
-    assert p.stack_of("urn:pulumi:prod-eu::cortex::pulumi-python:dynamic:Resource::m") == "prod-eu"
+    assert p.stack_of("urn:pulumi:prod-eu::cortex::pulumi-python:dynamic/cortex:FineTunedModel::m") == "prod-eu"

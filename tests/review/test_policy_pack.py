@@ -22,8 +22,8 @@ from pulumi_policy import (  # noqa: E402
 )
 from pulumi_policy.proxy import unknown_checking_proxy  # noqa: E402
 
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE  # noqa: E402
 from cortex_provider.review import policies as rules  # noqa: E402
-from cortex_provider.review.kinds import DYNAMIC_TYPE  # noqa: E402
 from tests.review.samples import PLAN, good_stack, model  # noqa: E402
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policy"
@@ -44,7 +44,7 @@ def _opts() -> PolicyResourceOptions:
 
 
 def _urn(stack: str, name: str) -> str:
-    return f"urn:pulumi:{stack}::cortex::{DYNAMIC_TYPE}::{name}"
+    return f"urn:pulumi:{stack}::cortex::{LEGACY_TYPE}::{name}"
 
 
 def run_resource(pack: ModuleType, name: str, props: dict[str, Any], stack: str = "dev",
@@ -53,7 +53,7 @@ def run_resource(pack: ModuleType, name: str, props: dict[str, Any], stack: str 
     for policy in pack.POLICIES:
         if not isinstance(policy, pulumi_policy.ResourceValidationPolicy):
             continue
-        args = ResourceValidationArgs(DYNAMIC_TYPE, unknown_checking_proxy(props), _urn(stack, name), name,
+        args = ResourceValidationArgs(LEGACY_TYPE, unknown_checking_proxy(props), _urn(stack, name), name,
                                       _opts(), None, (config or {}).get(policy.name))
         policy.validate(args, lambda msg, _urn=None, _n=policy.name: found.setdefault(_n, []).append(msg))
     return found
@@ -94,7 +94,7 @@ def test_stack_policy_sums_the_models(pack: ModuleType) -> None:
     resources = [
         PolicyResource(r.type, unknown_checking_proxy(dict(r.props)), _urn("dev", r.name), r.name, _opts(),
                        None, None, [], {})
-        for r in [*good_stack(), rules.Planned("model2", DYNAMIC_TYPE, model(training_plan=None,
+        for r in [*good_stack(), rules.Planned("model2", LEGACY_TYPE, model(training_plan=None,
                                                                                estimated_trained_tokens=4e6))]
     ]
     seen: list[str] = []
@@ -132,7 +132,7 @@ def test_the_pack_serves_pulumis_analyzer_protocol() -> None:
             props = struct_pb2.Struct()
             props.update(model(training_query=UNKNOWN_STRING, retain_on_delete=False))
             resp = stub.Analyze(analyzer_pb2.AnalyzeRequest(
-                type=DYNAMIC_TYPE, properties=props, urn=_urn("prod", "m"), name="m"), timeout=30)
+                type=LEGACY_TYPE, properties=props, urn=_urn("prod", "m"), name="m"), timeout=30)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -8,16 +8,15 @@ from typing import Any
 import pytest
 from snowflake.connector import errors as sf
 
+from cortex_provider.connection_settings import ConnectionSettings
 from cortex_provider.errors import ParseError, SnowflakeStatementError
+from cortex_provider.retry import RetryPolicy, classify
 from cortex_provider.session import (
-    RetryPolicy,
     Session,
     StatementEvent,
-    classify,
     close_all_sessions,
     get_session,
 )
-from cortex_provider.settings import ConnectionSettings
 from cortex_provider.sql.finetune import FinetuneCreate, FinetuneShow
 from cortex_provider.sql.grants import ShowGrants
 from cortex_provider.sql.identifiers import Identifier, QualifiedName

@@ -14,13 +14,15 @@ from typing import Any, ClassVar
 import pytest
 
 from cortex_provider.errors import SnowflakeStatementError
-from cortex_provider.session import RetryPolicy, Session, StatementEvent
+from cortex_provider.retry import RetryPolicy
+from cortex_provider.session import Session, StatementEvent
 from cortex_provider.settings import resolve_settings
 from cortex_provider.sql import finetune as ft
 from cortex_provider.sql import grants as g
 from cortex_provider.sql import parse_cortex as pc
 from cortex_provider.sql import parse_show as ps
 from cortex_provider.sql import preflight as pf
+from cortex_provider.sql import replication as rp
 from cortex_provider.sql import sharing as sh
 from cortex_provider.sql import views as v
 from cortex_provider.sql.identifiers import AccountName, Identifier, QualifiedName, SchemaName
@@ -74,8 +76,7 @@ def test_session_uses_the_real_driver_and_counts_round_trips(emulator: Any) -> N
     rows = s.execute(v.ShapeProbe(UserQuery("SELECT 1 AS prompt, 'x' AS completion")))
     assert rows == [] and rows.columns == ["PROMPT", "COMPLETION"]
     assert [c.name for c in s.describe(v.ShapeProbe(UserQuery("SELECT 1 AS prompt")))] == ["PROMPT"]
-    assert s.query_one(ft.Complete("mistral-7b", "hi")) is not None
-    assert [e.kind for e in events] == ["PROBE QUERY", "PROBE QUERY", "COMPLETE"] and s.connects == 1
+    assert [e.kind for e in events] == ["PROBE QUERY", "PROBE QUERY"] and s.connects == 1
     assert type(s._conn).__module__.startswith("snowflake.connector")  # the genuine connector
     s.close()
 
@@ -97,8 +98,7 @@ def test_statement_errors_carry_snowflake_fields_and_no_password(emulator: Any) 
 
 
 def test_grant_builders_and_show_grants_parsers(sess: Session) -> None:
-    sess.execute(sh.CreateRole(ROLE))
-    sess.execute(sh.CreateRole(ROLE))  # IF NOT EXISTS: idempotent
+    sess.execute(Setup("CREATE ROLE IF NOT EXISTS FT_ROLE"))
     statements = [
         g.GrantDatabaseRole(ROLE),
         g.GrantPrivilege(g.Privilege.USAGE, g.GrantTarget.database(DB), g.Grantee.role(ROLE)),
@@ -130,8 +130,6 @@ def test_view_builders(sess: Session) -> None:
     views = ps.named(ps.parse_views(sess.execute(v.ShowViews(SCHEMA, I("train_v")))), I("train_v"))
     assert len(views) == 1 and views[0].qualified.sql() == "CORTEX_DB.S.TRAIN_V"
     assert "TRAIN_V" in views[0].text.upper() and "PROMPT" in views[0].text.upper()
-    ddl = sess.query_one(v.GetDdl(name))
-    assert ddl is not None and "cortex_db.s.t" in ddl["DDL"]
     sess.execute(v.DropView(name))
     sess.execute(v.DropView(name))  # IF EXISTS
     assert ps.named(ps.parse_views(sess.execute(v.ShowViews(SCHEMA, I("train_v")))), I("train_v")) == []
@@ -151,11 +149,12 @@ def test_view_comment_with_quote(sess: Session) -> None:
 
 def test_preflight_and_fingerprint_run_in_sql(sess: Session) -> None:
     for count_tokens in (False, True):
-        stats = pc.parse_preflight(sess.execute(pf.PreflightQuery(DATA, "mistral-7b", 2, 1, count_tokens)))
-        assert (stats.row_count, stats.distinct_pairs, stats.duplicate_rows) == (4, 3, 1)
-        assert stats.total_bytes == 2 * 12 + 6 + 1  # UTF-8: 'héllo' is 6 bytes
-        assert stats.empty_completions == 2 and stats.null_prompts == 0
-        assert stats.rows_over_prompt_limit == 2 and stats.max_prompt_tokens == 3
+        (row,) = sess.execute(pf.PreflightQuery(DATA, "mistral-7b", 2, 1, count_tokens))
+        stats = {c: int(row[c]) for c in pf.PREFLIGHT_COLUMNS}
+        assert (stats["ROW_COUNT"], stats["DISTINCT_PAIRS"], stats["DUPLICATE_ROWS"]) == (4, 3, 1)
+        assert stats["TOTAL_BYTES"] == 2 * 12 + 6 + 1  # UTF-8: 'héllo' is 6 bytes
+        assert stats["EMPTY_COMPLETIONS"] == 2 and stats["NULL_PROMPTS"] == 0
+        assert stats["ROWS_OVER_PROMPT_LIMIT"] == 2 and stats["MAX_PROMPT_TOKENS"] == 3
     fp = pc.parse_fingerprint(sess.execute(pf.FingerprintQuery(DATA)))
     reordered = UserQuery("SELECT a AS prompt, b AS completion FROM cortex_db.s.t ORDER BY a DESC, b")
     assert pc.parse_fingerprint(sess.execute(pf.FingerprintQuery(reordered))) == fp
@@ -181,8 +180,8 @@ def test_finetune_lifecycle_and_models(sess: Session) -> None:
     models = ps.named(ps.parse_models(sess.execute(ft.ShowModels(SCHEMA, I("my_model")))), I("my_model"))
     assert len(models) == 1 and models[0].model_type == "CORTEX_FINETUNED"
     assert any(m.name == "MY_MODEL" for m in ps.parse_models(sess.execute(ft.ShowModels())))
-    out = sess.execute(ft.CompleteOver("CORTEX_DB.S.MY_MODEL", CLEAN, limit=2))
-    assert [r["PROMPT"] for r in out] == ["prompt 0", "prompt 1"] and all(r["COMPLETION"] for r in out)
+    out = sess.execute(Setup("SELECT SNOWFLAKE.CORTEX.COMPLETE('CORTEX_DB.S.MY_MODEL', 'prompt 0') AS C"))
+    assert out[0]["C"]
     sess.execute(g.GrantPrivilege(g.Privilege.USAGE, g.GrantTarget.model(model), g.Grantee.role(I("public"))))
     on_model = ps.parse_grants(sess.execute(g.ShowGrants(on=g.GrantTarget.model(model))))
     assert any(r.grants("USAGE", g.GrantTarget.model(model), "ROLE", I("public")) for r in on_model)
@@ -229,21 +228,21 @@ def test_share_and_replication_builders(emulator: Any, sess: Session) -> None:
     sess.execute(sh.DropShare(share))
 
     group = I("rg")
-    sess.execute(sh.CreateReplicationGroup(group, (DB,), (target,), schedule="10 MINUTE"))
-    (rg,) = ps.named(ps.parse_replication_groups(sess.execute(sh.ShowReplicationGroups())), group)
+    sess.execute(rp.CreateReplicationGroup(group, (DB,), (target,), schedule="10 MINUTE"))
+    (rg,) = ps.named(ps.parse_replication_groups(sess.execute(rp.ShowReplicationGroups())), group)
     assert rg.is_primary and rg.object_types == ["DATABASES"] and target.sql() in rg.allowed_accounts
-    consumer.execute(sh.CreateReplicaGroup(group, primary, group))
-    consumer.execute(sh.RefreshReplicationGroup(group))
-    secondary = ps.named(ps.parse_replication_groups(consumer.execute(sh.ShowReplicationGroups())), group)
+    consumer.execute(rp.CreateReplicaGroup(group, primary, group))
+    consumer.execute(rp.RefreshReplicationGroup(group))
+    secondary = ps.named(ps.parse_replication_groups(consumer.execute(rp.ShowReplicationGroups())), group)
     assert any(not r.is_primary for r in secondary)
-    sess.execute(sh.AlterReplicationGroupSet(group, allowed_accounts=(target,)))
-    consumer.execute(sh.DropReplicationGroup(group))
-    sess.execute(sh.DropReplicationGroup(group))
+    sess.execute(rp.AlterReplicationGroupSet(group, allowed_accounts=(target,)))
+    consumer.execute(rp.DropReplicationGroup(group))
+    sess.execute(rp.DropReplicationGroup(group))
     consumer.close()
 
 
 def test_show_databases_in_replication_group(emulator: Any, sess: Session) -> None:
-    sess.execute(sh.CreateReplicationGroup(I("rg2"), (DB,), (AccountName.parse(emulator.new_account()),)))
-    assert ps.parse_database_names(sess.execute(sh.ShowDatabasesInReplicationGroup(I("rg2")))) == [
+    sess.execute(rp.CreateReplicationGroup(I("rg2"), (DB,), (AccountName.parse(emulator.new_account()),)))
+    assert ps.parse_database_names(sess.execute(rp.ShowDatabasesInReplicationGroup(I("rg2")))) == [
         "CORTEX_DB"
     ]

@@ -9,8 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from cortex_provider.connection_settings import ConnectionSettings
 from cortex_provider.errors import SettingsError
-from cortex_provider.settings import ConnectionSettings, resolve_settings
+from cortex_provider.settings import resolve_settings
 
 PASSWORD = "s3cr3t-Pa55word!"
 

@@ -10,6 +10,7 @@ from cortex_provider.errors import InvalidIdentifier, InvalidInput
 from cortex_provider.sql import finetune as ft
 from cortex_provider.sql import grants as g
 from cortex_provider.sql import preflight as pf
+from cortex_provider.sql import replication as rp
 from cortex_provider.sql import sharing as sh
 from cortex_provider.sql import views as v
 from cortex_provider.sql.identifiers import AccountName, Identifier, QualifiedName, SchemaName
@@ -89,7 +90,6 @@ CASES: list[tuple[Statement, str, str]] = [
         "SHOW VIEWS LIKE 'TRAIN_V' IN SCHEMA D.S",
     ),
     (v.ShowViews(SchemaName.parse("d.s")), "SHOW VIEWS", "SHOW VIEWS IN SCHEMA D.S"),
-    (v.GetDdl(Q('d.s."my v"')), "GET_DDL", "SELECT GET_DDL('VIEW', 'D.S.\"my v\"') AS DDL"),
     (v.ShapeProbe(QUERY), "PROBE QUERY", "SELECT * FROM (\nSELECT prompt, completion FROM train\n) LIMIT 0"),
     (
         ft.FinetuneCreate(MODEL, "mistral-7b", QUERY),
@@ -128,25 +128,12 @@ CASES: list[tuple[Statement, str, str]] = [
         "SELECT SNOWFLAKE.CORTEX.FINETUNE('CANCEL', 'ft_1') AS RESULT",
     ),
     (
-        ft.Complete("D.S.M", "Hi 'there'"),
-        "COMPLETE",
-        "SELECT SNOWFLAKE.CORTEX.COMPLETE('D.S.M', 'Hi ''there''') AS COMPLETION",
-    ),
-    (
-        ft.CompleteOver("D.S.M", QUERY, limit=5),
-        "COMPLETE",
-        "SELECT src.prompt AS PROMPT, src.completion AS EXPECTED, "
-        "SNOWFLAKE.CORTEX.COMPLETE('D.S.M', src.prompt) AS COMPLETION "
-        "FROM (\nSELECT prompt, completion FROM train\n) AS src LIMIT 5",
-    ),
-    (
         ft.ShowModels(SchemaName.parse("d.s"), I("m_1")),
         "SHOW MODELS",
         "SHOW MODELS LIKE 'M_1' IN SCHEMA D.S",
     ),
     (ft.ShowModels(), "SHOW MODELS", "SHOW MODELS IN ACCOUNT"),
     (ft.DropModel(Q("d.s.m")), "DROP MODEL", "DROP MODEL IF EXISTS D.S.M"),
-    (sh.CreateRole(ROLE), "CREATE ROLE", "CREATE ROLE IF NOT EXISTS FT_ROLE"),
     (sh.CreateShare(I("s1"), comment="models"), "CREATE SHARE", "CREATE SHARE S1 COMMENT = 'models'"),
     (
         sh.AlterShareAccounts(I("s1"), "ADD", (ACCT, AccountName.parse("o.b"))),
@@ -166,33 +153,33 @@ CASES: list[tuple[Statement, str, str]] = [
         "CREATE DATABASE SHARED_DB FROM SHARE PROV.ACCT.S1",
     ),
     (
-        sh.CreateReplicationGroup(I("rg"), (DB,), (ACCT,), schedule="10 MINUTE"),
+        rp.CreateReplicationGroup(I("rg"), (DB,), (ACCT,), schedule="10 MINUTE"),
         "CREATE REPLICATION GROUP",
         'CREATE REPLICATION GROUP RG OBJECT_TYPES = DATABASES ALLOWED_DATABASES = "Cortex Db" '
         "ALLOWED_ACCOUNTS = MYORG.EU_ACCT REPLICATION_SCHEDULE = '10 MINUTE'",
     ),
     (
-        sh.CreateReplicaGroup(I("rg"), AccountName.parse("myorg.primary"), I("rg")),
+        rp.CreateReplicaGroup(I("rg"), AccountName.parse("myorg.primary"), I("rg")),
         "CREATE REPLICATION GROUP",
         "CREATE REPLICATION GROUP RG AS REPLICA OF MYORG.PRIMARY.RG",
     ),
     (
-        sh.RefreshReplicationGroup(I("rg")),
+        rp.RefreshReplicationGroup(I("rg")),
         "ALTER REPLICATION GROUP REFRESH",
         "ALTER REPLICATION GROUP RG REFRESH",
     ),
     (
-        sh.AlterReplicationGroupSet(I("rg"), allowed_accounts=(ACCT,)),
+        rp.AlterReplicationGroupSet(I("rg"), allowed_accounts=(ACCT,)),
         "ALTER REPLICATION GROUP",
         "ALTER REPLICATION GROUP RG SET ALLOWED_ACCOUNTS = MYORG.EU_ACCT",
     ),
-    (sh.ShowReplicationGroups(), "SHOW REPLICATION GROUPS", "SHOW REPLICATION GROUPS"),
+    (rp.ShowReplicationGroups(), "SHOW REPLICATION GROUPS", "SHOW REPLICATION GROUPS"),
     (
-        sh.ShowDatabasesInReplicationGroup(I("rg")),
+        rp.ShowDatabasesInReplicationGroup(I("rg")),
         "SHOW DATABASES IN REPLICATION GROUP",
         "SHOW DATABASES IN REPLICATION GROUP RG",
     ),
-    (sh.DropReplicationGroup(I("rg")), "DROP REPLICATION GROUP", "DROP REPLICATION GROUP IF EXISTS RG"),
+    (rp.DropReplicationGroup(I("rg")), "DROP REPLICATION GROUP", "DROP REPLICATION GROUP IF EXISTS RG"),
 ]
 
 
@@ -231,12 +218,11 @@ def test_idempotency_flags() -> None:
         lambda: ft.FinetuneCreate(MODEL, "mistral 7b'; --", QUERY),
         lambda: ft.FinetuneCreate(MODEL, "mistral-7b", QUERY, options={"x": float("nan")}),
         lambda: ft.FinetuneDescribe("ft_1'; DROP"),
-        lambda: ft.CompleteOver("m", QUERY, limit=0),
         lambda: v.CreateView(Q("s.v"), QUERY),
         lambda: sh.AlterShareAccounts(I("s"), "ADD", ()),
-        lambda: sh.CreateReplicationGroup(I("rg"), (), (ACCT,)),
-        lambda: sh.CreateReplicationGroup(I("rg"), (DB,), (ACCT,), schedule="10 MINUTE'; DROP"),
-        lambda: sh.AlterReplicationGroupSet(I("rg")),
+        lambda: rp.CreateReplicationGroup(I("rg"), (), (ACCT,)),
+        lambda: rp.CreateReplicationGroup(I("rg"), (DB,), (ACCT,), schedule="10 MINUTE'; DROP"),
+        lambda: rp.AlterReplicationGroupSet(I("rg")),
         lambda: pf.PreflightQuery(QUERY, "mistral-7b", 0, 10),
     ],
 )
@@ -246,10 +232,10 @@ def test_invalid_options_rejected_before_sql(build: object) -> None:
 
 
 def test_schedule_forms() -> None:
-    assert sh.check_schedule("USING CRON 0 * * * * UTC") == "USING CRON 0 * * * * UTC"
-    assert sh.check_schedule(" 5 MINUTE ") == "5 MINUTE"
+    assert rp.check_schedule("USING CRON 0 * * * * UTC") == "USING CRON 0 * * * * UTC"
+    assert rp.check_schedule(" 5 MINUTE ") == "5 MINUTE"
     with pytest.raises(InvalidInput):
-        sh.check_schedule("0 MINUTE")
+        rp.check_schedule("0 MINUTE")
 
 
 def test_invalid_identifier_is_input_error() -> None:

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from cortex_provider.errors import InvalidIdentifier, InvalidInput, InvalidLiteral
 from cortex_provider.sql import literals
-from cortex_provider.sql.finetune import Complete, FinetuneCreate
+from cortex_provider.sql.finetune import FinetuneCreate
 from cortex_provider.sql.identifiers import Identifier, QualifiedName
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import CreateView, ShowViews
@@ -81,15 +81,6 @@ def test_sqlglot_snowflake_reads_the_same_literal(text: str) -> None:
     assert len(tree) == 1
     literal = tree[0].find(exp.Literal)
     assert literal is not None and literal.is_string and literal.this == text
-
-
-@pytest.mark.parametrize("text", INJECTION_TEXTS)
-def test_prompts_in_complete_stay_one_statement(text: str) -> None:
-    sql = Complete("mistral-7b", text).sql()
-    tree = sqlglot.parse(sql, read="snowflake")
-    assert len(tree) == 1
-    args = [a.this for a in tree[0].find_all(exp.Literal)]
-    assert args == ["mistral-7b", text]
 
 
 def test_literal_rejects_nul_and_non_text() -> None:

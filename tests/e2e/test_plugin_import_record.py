@@ -1,0 +1,101 @@
+"""`pulumi import` through the plugin leaves the stack's ownership record on the object, on the real
+engine (plugin, YAML program, stub emulator). The import only reads (its preview reads too), so the
+next `up` writes the record: its preview shows an update of `owner`, the `up` sends one ALTER MODEL
+... SET COMMENT and nothing else, and a second stack that then declares the same model, even with
+`adopt: true`, is refused naming the owner, as for any model a stack created. Import used to leave no
+record, so the second stack took the model over.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cortex_provider.resources.ownership import Owner, parse_record
+from tests.conftest import Emulator
+from tests.e2e.support import seed_demo
+from tests.e2e.test_plugin import PASSWORD, READ_ONLY, Project, write_program
+from tests.e2e.test_plugin import pytestmark as needs_plugin
+
+pytestmark = needs_plugin
+MODEL = "CORTEX_DEMO.IMP.BOT"
+TRAIN = "SELECT prompt, completion FROM CORTEX_DEMO.RAW.SUPPORT_NOTES_VIEW"
+
+
+@pytest.fixture(scope="module")
+def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    server = Emulator(tmp_path_factory.mktemp("plugin-import-record") / "data", engine="stub", catalogue="current")
+    server.start()
+    seed_demo(server.port, password=PASSWORD, rows=10)
+    yield server
+    server.stop()
+
+
+def _hand_made(emu: Emulator) -> None:
+    """A model trained by hand, with no stack's record."""
+    with emu.connect("LOCAL", password=PASSWORD) as conn:
+        cur = conn.cursor()
+        cur.execute("CREATE SCHEMA CORTEX_DEMO.IMP")
+        cur.execute("CREATE VIEW CORTEX_DEMO.IMP.TRAIN AS SELECT 'Extract: ' || NOTE AS prompt, LABEL_JSON AS "
+                    "completion FROM CORTEX_DEMO.RAW.SUPPORT_NOTES")
+        cur.execute(f"SELECT SNOWFLAKE.CORTEX.FINETUNE('CREATE', '{MODEL}', 'llama3.1-8b', "
+                    "'SELECT prompt, completion FROM CORTEX_DEMO.IMP.TRAIN')")
+        job = cur.fetchone()[0]
+        deadline = time.monotonic() + 60
+        while '"SUCCESS"' not in (status := cur.execute("SELECT SNOWFLAKE.CORTEX.FINETUNE('DESCRIBE', %s)",
+                                                         (job,)).fetchone()[0]):
+            assert '"ERROR"' not in status and time.monotonic() < deadline, status
+            time.sleep(0.2)
+
+
+def _comment(emu: Emulator) -> str | None:
+    with emu.connect("LOCAL", password=PASSWORD) as conn:
+        cur = conn.cursor()
+        cur.execute("SHOW MODELS LIKE 'BOT' IN SCHEMA CORTEX_DEMO.IMP")
+        names = [d[0].lower() for d in cur.description]
+        row = cur.fetchone()
+        return None if row is None else row[names.index("comment")]
+
+
+def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refused(
+        emu: Emulator, tmp_path: Path) -> None:
+    _hand_made(emu)
+    proj = Project(tmp_path / "imp", emu, "LOCAL")
+    write_program(proj.path, {})
+    proj.init("imp")
+    proj("import", "cortex:index:FineTunedModel", "impModel", MODEL, "--yes", "--generate-code=false",
+         "--protect=false")
+    assert parse_record(_comment(emu)) is None  # the import only read
+    inputs = next(r["inputs"] for r in proj.export()["deployment"]["resources"]
+                  if r["type"] == "cortex:index:FineTunedModel")
+    program = {"impModel": {"type": "cortex:index:FineTunedModel",
+                            "properties": {k: v for k, v in inputs.items() if v is not None}}}
+    write_program(proj.path, program)
+
+    preview = proj("preview", "--diff")
+    assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
+    before = len(emu.query_log("LOCAL"))
+    proj("up", "--yes")
+    writes = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]
+              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    assert len(writes) == 1 and writes[0].upper().startswith("ALTER MODEL"), writes
+    assert parse_record(_comment(emu)) == Owner("cortex-import", "imp", "impModel")
+    proj("up", "--yes", "--expect-no-changes")
+
+    rival = Project(tmp_path / "rival", emu, "LOCAL")
+    program["impModel"]["properties"]["adopt"] = True
+    write_program(rival.path, program)
+    rival.init("rival")
+    before = len(emu.query_log("LOCAL"))
+    refused = rival("up", "--yes", ok=False)
+    assert refused.returncode != 0
+    assert "'imp'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
+    writes = [str(q["statement"]) for q in emu.query_log("LOCAL")[before:]
+              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    assert not writes, writes
+    assert json.dumps(parse_record(_comment(emu)).as_input()) == json.dumps(Owner("cortex-import", "imp",
+                                                                                     "impModel").as_input())

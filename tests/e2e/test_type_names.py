@@ -1,0 +1,85 @@
+"""Every resource's type names its kind (`pulumi-python:dynamic/cortex:FineTunedModel`), on the real
+engine: `pulumi preview` shows the kind names, and a stack whose state still has the type every kind
+shared before (`pulumi-python:dynamic:Resource`) upgrades with no change (the resources' alias)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from cortex_provider.engine import VerbResult
+from cortex_provider.pulumi.resource_type import LEGACY_TYPE, type_of
+from tests.e2e.programs import ProgramProject
+from tests.resources.finetune_support import TRAIN_QUERY, seed
+
+KINDS = ("CortexUserGrant", "TrainingView", "FineTunedModel")
+PROGRAM = f"""\
+import pulumi
+from cortex_provider.pulumi.finetuned_model import FineTunedModel
+from cortex_provider.pulumi.grants import CortexUserGrant
+from cortex_provider.pulumi.training_view import TrainingView
+
+grant = CortexUserGrant("user", role="TYPED_USER")
+view = TrainingView("view", "DB", "S", "TYPED_V", query="{TRAIN_QUERY}",
+                    opts=pulumi.ResourceOptions(depends_on=[grant]))
+FineTunedModel("model", model_name="TYPED_M", database="DB", schema_name="S", base_model="mistral-7b",
+               training_query=view.training_query, options={{"max_epochs": 1}})
+"""
+
+
+def _ok(result: VerbResult) -> str:
+    return f"{result.verb} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+
+
+def _as_before_names(proj: ProgramProject) -> None:
+    """Rewrite the stack's state as it was before the kinds were named: every type and URN with the one
+    shared type (`pulumi stack export`, edit, `pulumi stack import`)."""
+    exported = proj.pulumi("stack", "export", "--stack", proj.stack_name).stdout
+    legacy = re.sub(r"pulumi-python:dynamic/cortex:\w+", LEGACY_TYPE, exported)
+    assert legacy != exported
+    path = proj.dir / "legacy.json"
+    path.write_text(legacy)
+    proj.pulumi("stack", "import", "--stack", proj.stack_name, "--file", str(path))
+
+
+def _types(proj: ProgramProject) -> dict[str, str]:
+    state = json.loads(proj.pulumi("stack", "export", "--stack", proj.stack_name).stdout)
+    return {r["urn"].split("::")[-1]: r["type"] for r in state["deployment"]["resources"]
+            if r["type"].startswith("pulumi-python:dynamic")}
+
+
+def test_preview_names_each_kind_and_a_stack_from_before_upgrades_with_no_change(
+        emulator: Any, tmp_path: Path) -> None:
+    account = emulator.new_account()
+    conn = emulator.connect(account=account)
+    seed(conn)
+    conn.cursor().execute("CREATE ROLE IF NOT EXISTS TYPED_USER")
+    proj = ProgramProject(tmp_path / "proj", emulator, account, "t", PROGRAM)
+
+    preview = proj.run("preview")
+    assert preview.ok, _ok(preview)
+    printed = "\n".join(proj.lines)
+    for kind in KINDS:
+        assert type_of(kind) in printed, printed
+    assert LEGACY_TYPE not in printed
+
+    up = proj.run("up")
+    assert up.ok, _ok(up)
+    assert _types(proj) == {"user": type_of("CortexUserGrant"), "view": type_of("TrainingView"),
+                            "model": type_of("FineTunedModel")}
+
+    _as_before_names(proj)
+    assert set(_types(proj).values()) == {LEGACY_TYPE}
+    n = len(proj.statements())
+    again = proj.run("preview")
+    assert again.ok and again.changes == 0, _ok(again)
+    assert set(again.ops().values()) == {"same"}, again.ops()
+    upgraded = proj.run("up")
+    assert upgraded.ok and upgraded.changes == 0, _ok(upgraded)
+    assert set(upgraded.ops().values()) == {"same"}, upgraded.ops()
+    writes = ("CREATE", "DROP", "GRANT", "REVOKE", "SELECT SNOWFLAKE.CORTEX.FINETUNE('CREATE'")
+    assert not [s for s in proj.statements()[n:] if s.lstrip().upper().startswith(writes)]
+    assert _types(proj) == {"user": type_of("CortexUserGrant"), "view": type_of("TrainingView"),
+                            "model": type_of("FineTunedModel")}

@@ -1,8 +1,8 @@
-"""README command (1) end to end (issue 11's newcomer's wait): `scripts/up-local.sh` with the `lora`
+"""README command (1) end to end (the newcomer's wait): `scripts/up-local.sh` with the `lora`
 engine, then the first answer of the fine-tuned model (`scripts/ask.py`), timed by phase.
 
-Runs in this checkout (already set up: that is the warm machine the goal names; a fresh clone adds its
-venv, ~45 s with uv's cache plus ~50 s of bytecode compilation) with its own emulator data dir, port and
+Runs in this checkout (set up or not: in a new clone command (1) sets up its venv first, and the
+`bootstrap:` lines it prints are shown, one per phase) with its own emulator data dir, port and
 Pulumi file backend in a temporary directory, so the checkout's own `.cortex-local/` and `.pulumi-local/`
 are untouched. The model conversion cache is the per-machine one command (1) uses. Goal: <= 90 s from
 the command to an answering model.
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "Extract the condition from: Ana, aged 34, has had mild asthma for 3 days."
 # (label, text that marks the end of the phase in command (1)'s output), in order
 PHASES = (
-    ("set-up check + emulator start", "emulator: started"),
+    ("set-up + emulator start", "emulator: started"),
     ("seed", "seed: "),
     ("engine start (Pulumi CLI, program)", "Updating ("),
     ("grants and views", "view-support-train created"),
@@ -69,7 +69,9 @@ def main() -> None:
             sys.exit("command (1) failed:\n" + "".join(lines[-40:]))
         up_s = time.monotonic() - t0
         # the fine-tuned model's answer is the second line ask.py prints (the base model's follows)
-        ask = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "ask.py"), PROMPT, "--port", str(port)],
+        # the venv command (1) set up (this script may run before it exists, e.g. in a new clone)
+        python = ROOT / ".venv" / "bin" / "python"
+        ask = subprocess.Popen([str(python), str(ROOT / "scripts" / "ask.py"), PROMPT, "--port", str(port)],
                                cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert ask.stdout is not None
@@ -88,6 +90,9 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"command_one: README command (1), engine {args.engine}, {os.cpu_count()} cores, load average "
           f"{load0:.1f} -> {os.getloadavg()[0]:.1f} (checkout set up, machine caches warm)")
+    for line in lines:  # set-up's own phases, one line each (scripts/bootstrap.sh)
+        if line.startswith("bootstrap: "):
+            print("  " + line.rstrip())
     last = 0.0
     for label, marker in PHASES:
         at = marks.get(marker)

@@ -1,4 +1,4 @@
-"""Estimated vs billed trained tokens for the `local` and `distill` stacks' models (issue 16).
+"""Estimated vs billed trained tokens for the `local` and `distill` stacks' models.
 
 Starts its own emulator (stub engine unless --engine lora; temporary data dir), seeds the demo table as
 scripts/local_emulator.py does, creates each stack's training data as its spec declares it (views from
@@ -68,15 +68,24 @@ def stack_spec(stack: str) -> StackSpec:
     return parse_stack_spec(raw, f"stacks/Pulumi.{stack}.yaml")
 
 
-def create_data(cur: Any, spec: StackSpec) -> None:
+def create_data(cur: Any, spec: StackSpec, trained: set[str], done: set[str]) -> None:
+    """The label tables and views that can exist now: a distillation whose teacher is a Cortex model or a
+    model of the stack already `trained`, and the views over what exists (`done` keeps what was created)."""
     where_db = f"{spec.database}.{spec.schema_}"
     cur.execute(f"CREATE SCHEMA IF NOT EXISTS {where_db}")
+    models = {m.name for m in spec.models}
     for d in spec.distillations:  # the label table DistillationDataset fills, as one INSERT ... SELECT
+        if d.name in done or (d.teacher_model in models and d.teacher_model not in trained):
+            continue
+        teacher = f"{where_db}.{d.teacher_model}" if d.teacher_model in models else d.teacher_model
         instructions = d.instructions.replace("'", "''")
         cur.execute(f"CREATE OR REPLACE TABLE {where_db}.{d.name} AS SELECT q.prompt AS prompt, "
-                    f"SNOWFLAKE.CORTEX.COMPLETE('{d.teacher_model}', '{instructions}' || q.prompt) AS completion "
+                    f"SNOWFLAKE.CORTEX.COMPLETE('{teacher}', '{instructions}' || q.prompt) AS completion "
                     f"FROM ({d.prompts_query}) AS q")
+        done.add(d.name)
     for v in spec.training_views:
+        if v.name in done or (v.distillation and v.distillation not in done):
+            continue
         if v.query:
             body = v.query
         elif v.distillation:
@@ -86,6 +95,7 @@ def create_data(cur: Any, spec: StackSpec) -> None:
         if v.where:  # on the source's own columns, as the TrainingView renders it
             body += f" WHERE {v.where}"
         cur.execute(f"CREATE OR REPLACE VIEW {where_db}.{v.name} AS {body}")
+        done.add(v.name)
 
 
 def billed(cur: Any, job: str, timeout: float = 1800) -> dict[str, Any]:
@@ -100,9 +110,11 @@ def billed(cur: Any, job: str, timeout: float = 1800) -> dict[str, Any]:
 
 def bench_stack(stack: str, session: Session, cur: Any) -> list[str]:
     spec = stack_spec(stack)
-    create_data(cur, spec)
+    trained: set[str] = set()
+    done: set[str] = set()
     lines = []
     for m in spec.models:
+        create_data(cur, spec, trained, done)  # a stack-trained teacher labels once it is trained
         train = f"SELECT prompt, completion FROM {spec.database}.{spec.schema_}.{m.training_view}" \
             if m.training_view else str(m.training_query)
         valid = f"SELECT prompt, completion FROM {spec.database}.{spec.schema_}.{m.validation_view}" \
@@ -118,6 +130,7 @@ def bench_stack(stack: str, session: Session, cur: Any) -> list[str]:
             lines.append(f"{stack:8} {m.name}: not trained here: {exc.msg}")
             continue
         info = billed(cur, cur.fetchone()[0])
+        trained.add(m.name)
         if info["status"] != "SUCCESS":
             lines.append(f"{stack:8} {m.name}: job {info['status']}: {info.get('error')}")
             continue

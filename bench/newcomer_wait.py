@@ -1,4 +1,4 @@
-"""The newcomer's wait (issue 11): README command (1)'s training job, timed inside the emulator.
+"""The newcomer's wait: README command (1)'s training job, timed inside the emulator.
 
 Starts the emulator with the `lora` engine in a temporary data directory (the model conversion
 cache stays shared: CORTEX_LOCAL_MODEL_CACHE, default ~/.cache/cortex-local/models, i.e. a warm

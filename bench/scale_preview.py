@@ -9,7 +9,7 @@ pickle as a class reference and hold no credential, so the secret buys nothing).
 same N grants through the provider plugin and as dynamic resources, side by side
 (bench/scale_preview_plugin.py's programs).
 
-Goal (issue 11): <= 2 round trips per (object x kind); wall time dominated by neither pickling nor secrets.
+Goal: <= 2 round trips per (object x kind); wall time dominated by neither pickling nor secrets.
 
     python bench/scale_preview.py [--resources 1000] [--plugin]
 """

@@ -13,6 +13,7 @@ from cortex_provider.deployer import ADMIN_ROLES, needs
 from cortex_provider.deployer.handover import handovers
 from cortex_provider.errors import CortexProviderError
 from cortex_provider.program.spec import StackConfigError, parse_stack_spec
+from cortex_provider.project import project_name
 from cortex_provider.session import Session
 from cortex_provider.settings import resolve_settings
 from cortex_provider.sql.identifiers import Identifier, SchemaName
@@ -56,25 +57,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"deployer: {need.statement.sql()} failed: {exc}", file=sys.stderr)
                 return 1
     if session is not None:
-        return _hand_over(session, spec, _project(args.stacks_dir), args.stack, role)
+        return _hand_over(session, spec, args.stacks_dir, args.stack, role)
     return 0
 
 
-def _project(stacks_dir: Path) -> str:
-    """The Pulumi project's name (its Pulumi.yaml beside stacks/): ownership records name it."""
-    project = yaml.safe_load((stacks_dir.resolve().parent / "Pulumi.yaml").read_text()) or {}
-    return str(project.get("name", ""))
-
-
-def _hand_over(session: Session, spec: Any, project: str, stack: str, role: Identifier) -> int:
-    """Give the deployer this stack's objects an admin role made before (deployer/handover.py)."""
+def _hand_over(session: Session, spec: Any, stacks_dir: Path, stack: str, role: Identifier) -> int:
+    """Give the deployer this stack's objects an admin role made before (deployer/handover.py); the
+    records name the project of the Pulumi.yaml beside stacks/."""
     schema = SchemaName(Identifier.parse(spec.database, "database"), Identifier.parse(spec.schema_, "schema"))
     try:
+        project = project_name(stacks_dir.resolve().parent)
         moves = handovers(session, schema, project, stack, role)
         for move in moves:
             print(f"  {move.statement.sql()};  -- recorded as stack {stack!r}'s, owned by {move.owner}")
             session.execute(move.statement)
-    except CortexProviderError as exc:
+    except (OSError, CortexProviderError) as exc:
         print(f"deployer: handing this stack's objects to {role.sql()} failed: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
 from pulumi import automation as auto
 
 from cortex_provider.engine.cli import engine_vars, find_pulumi, pulumi_version
+from cortex_provider.project import project_name
 
 Printer = Callable[[str], None]
 VERBS = ("up", "preview", "refresh", "destroy")
@@ -86,11 +86,6 @@ def project_program(project_dir: Path) -> Callable[[], None] | None:
             sys.path.remove(str(main.parent))
 
     return run
-
-
-def project_name(project_dir: Path) -> str:
-    data = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
-    return str(data["name"])
 
 
 def open_stack(project_dir: Path | str, stack: str, *, env: Mapping[str, str] | None = None,

@@ -15,7 +15,7 @@ PACKAGES = ("cortex_provider", "cortex_local")
 # cortex_provider's layers, highest first (settings, catalogue and errors under sql); a module may import its
 # own layer or any layer below it.
 LAYERS = ("program", "pulumi|plugin", "resources", "session|pool|retry", "sql",
-          "settings|connection_settings|catalogue|errors")
+          "settings|connection_settings|catalogue|errors|project")
 
 
 def _modules() -> dict[str, Path]:

@@ -17,7 +17,7 @@ Provider side, beyond the generic CoreProvider:
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
@@ -29,6 +29,7 @@ from cortex_provider.pulumi.base import CoreProvider, claim_inputs, spec_inputs,
 from cortex_provider.pulumi.connection import session_for_provider, stack_config
 from cortex_provider.pulumi.owner import claim_props
 from cortex_provider.pulumi.resource_type import CortexResource
+from cortex_provider.pulumi.training_args import FineTunedModelArgs
 from cortex_provider.resources.credits import rates_from_stack_config
 from cortex_provider.resources.finetune.core import FineTunedModelCore
 from cortex_provider.resources.finetune.costs import fingerprint
@@ -153,7 +154,7 @@ class FineTunedModel(CortexResource):
     origin: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, adopt: bool = False, opts: pulumi.ResourceOptions | None = None,
-                 **args: Any) -> None:
+                 **args: Unpack[FineTunedModelArgs]) -> None:
         """Arguments: FineTunedModelSpec's fields (resources/finetune/spec.py), the model's name as
         `model_name`. `adopt`: take over a model that exists and no stack's record names
         (resources/ownership.py)."""

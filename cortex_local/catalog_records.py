@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,7 +118,13 @@ class AccountRec:
     extra: dict[str, Any] = field(default_factory=dict)  # free space for other parts (e.g. cortex)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as JSON-ready dicts that share the live fields (serialize it under the catalog's
+        lock). Not dataclasses.asdict: its deep copy of every record took half the time of each save."""
+        out = dict(vars(self))
+        for name in ("users", "roles", "models", "views"):
+            out[name] = {k: vars(v) for k, v in out[name].items()}
+        out["grants"] = [vars(g) for g in self.grants]
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> AccountRec:

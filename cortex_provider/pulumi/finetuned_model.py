@@ -28,7 +28,7 @@ from cortex_provider.errors import CortexProviderError
 from cortex_provider.pulumi.base import CoreProvider, claim_inputs, spec_inputs, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider, stack_config
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource
+from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
 from cortex_provider.pulumi.training_args import FineTunedModelArgs
 from cortex_provider.resources.credits import rates_from_stack_config
 from cortex_provider.resources.finetune.core import FineTunedModelCore
@@ -161,4 +161,4 @@ class FineTunedModel(CortexResource):
         props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}
         props.update(spec_inputs(FineTunedModelSpec, "FineTunedModel", args, {"model_name": "name"}))
         props.update(claim_props(resource_name, adopt))
-        super().__init__(FineTunedModelProvider(), resource_name, props, opts)
+        super().__init__(FineTunedModelProvider(), resource_name, props, with_legacy_alias(opts))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import Resource, ResourceProvider
+from pulumi.dynamic import Resource
 
 MODULE = "cortex"
 LEGACY_TYPE = "pulumi-python:dynamic:Resource"
@@ -31,9 +31,21 @@ def kind_in(resource_type: str) -> str | None:
     return resource_type.removeprefix(PREFIX) if resource_type.startswith(PREFIX) else None
 
 
+def with_legacy_alias(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """`opts` plus the alias to LEGACY_TYPE, which every kind's constructor passes straight to
+    pulumi.dynamic.Resource.__init__."""
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_TYPE)]))
+
+
 class CortexResource(Resource):
-    """A dynamic resource whose type names its kind, aliased to LEGACY_TYPE. The kind is the name of the
-    class that derives from CortexResource; a program's own subclass of a kind keeps that kind's type."""
+    """A dynamic resource whose type names its kind. The kind is the name of the class that derives from
+    CortexResource; a program's own subclass of a kind keeps that kind's type.
+
+    No constructor of its own: the SDK records in each resource's state the stack above the third
+    `__init__` it finds (pulumi/runtime/resource.py, _get_stack_trace), so a constructor here would add
+    one frame (~150 bytes of checkpoint) to every resource and record this file, not the kind's, as its
+    source position. Each kind calls `super().__init__(provider, name, props, with_legacy_alias(opts))`.
+    """
 
     kind = ""
 
@@ -41,8 +53,3 @@ class CortexResource(Resource):
         if CortexResource in cls.__bases__:
             cls.kind = cls.__name__
         super().__init_subclass__(module=MODULE, name=cls.kind, **kwargs)
-
-    def __init__(self, provider: ResourceProvider, name: str, props: dict[str, Any],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        legacy = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_TYPE)])
-        super().__init__(provider, name, props, pulumi.ResourceOptions.merge(opts, legacy))

@@ -50,6 +50,14 @@ def _types(proj: ProgramProject) -> dict[str, str]:
             if r["type"].startswith("pulumi-python:dynamic")}
 
 
+def _recorded_frames(proj: ProgramProject) -> dict[str, list[str]]:
+    """Per resource, the files of the stack frames the SDK recorded in state (the source position first)."""
+    state = json.loads(proj.pulumi("stack", "export", "--stack", proj.stack_name).stdout)
+    return {r["urn"].split("::")[-1]: [f.get("sourcePosition", "").split("/")[-1].split("#")[0]
+                                        for f in r["stackTrace"]]
+            for r in state["deployment"]["resources"] if r["type"].startswith("pulumi-python:dynamic")}
+
+
 def test_preview_names_each_kind_and_a_stack_from_before_upgrades_with_no_change(
         emulator: Any, tmp_path: Path) -> None:
     account = emulator.new_account()
@@ -69,6 +77,12 @@ def test_preview_names_each_kind_and_a_stack_from_before_upgrades_with_no_change
     assert up.ok, _ok(up)
     assert _types(proj) == {"user": type_of("CortexUserGrant"), "view": type_of("TrainingView"),
                             "model": type_of("FineTunedModel")}
+    # each resource's source position is its kind's constructor, called by the program, as for any Pulumi
+    # resource: the typed names add no frame of their own to every resource's state
+    frames = _recorded_frames(proj)
+    assert {name: files[:2] for name, files in frames.items()} == {
+        "user": ["grants.py", "__main__.py"], "view": ["training_view.py", "__main__.py"],
+        "model": ["finetuned_model.py", "__main__.py"]}, frames
 
     _as_before_names(proj)
     assert set(_types(proj).values()) == {LEGACY_TYPE}

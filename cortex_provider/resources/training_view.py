@@ -22,17 +22,19 @@ from typing import Any
 
 from cortex_provider.errors import CortexProviderError, InvalidInput
 from cortex_provider.resources import grant_cache as cache
-from cortex_provider.resources.base import Applied, Diff, Failure, ResourceCore
+from cortex_provider.resources.base import Applied, Diff, Failure, ResourceCore, same
 from cortex_provider.resources.ownership import (
     ADOPTED,
     CREATED,
     ORIGIN_KEY,
     OWNER_KEY,
+    RECORDED_KEY,
     Claim,
     Owner,
     is_mine,
     log_release,
     origin_of,
+    parse_record,
     release_reason,
     released,
     take_existing,
@@ -41,7 +43,7 @@ from cortex_provider.resources.preflight import PreflightReport, preflight
 from cortex_provider.resources.training_view_spec import TrainingViewSpec, training_query_for
 from cortex_provider.session import Session
 from cortex_provider.sql.identifiers import QualifiedName, SchemaName
-from cortex_provider.sql.ownership import clear_comment
+from cortex_provider.sql.ownership import SetComment, clear_comment
 from cortex_provider.sql.parse_show import ViewInfo
 from cortex_provider.sql.statement import UserQuery
 from cortex_provider.sql.views import CreateView, DropView, ShapeProbe, view_query_from_text
@@ -92,9 +94,12 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
     def diff(self, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
         base = super().diff(id_, olds, news)
         wanted = self.parse(news).effective_query().text
-        if olds.get("query_text") != wanted and "query" not in base.changed:
-            return Diff([*base.changed, "query"], base.replaces)
-        return base
+        changed = list(base.changed)
+        if olds.get("query_text") != wanted and "query" not in changed:
+            changed.append("query")
+        if olds.get(RECORDED_KEY) is False:  # imported: this `up` writes the record (update_as)
+            changed.append(OWNER_KEY)
+        return Diff(changed, base.replaces)
 
     # -- Snowflake -------------------------------------------------------------------------------
     def probe(self, session: Session, query: UserQuery, fqn: QualifiedName) -> list[str]:
@@ -193,11 +198,29 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
     def update_as(
         self, session: Session, id_: str, olds: Mapping[str, Any], spec: TrainingViewSpec, claim: Claim
     ) -> dict[str, Any]:
-        """CREATE OR REPLACE keeps the record (it would drop a COMMENT it does not repeat)."""
+        """CREATE OR REPLACE keeps the record (it would drop a COMMENT it does not repeat). `pulumi import`
+        only reads (its preview too), so the `up` after it writes this stack's record, unless another
+        stack's is there (left as it is; delete then releases the view)."""
         owner = claim.owner or Owner.from_input(olds.get(OWNER_KEY))
         send_ddl = olds.get("query_text") != spec.effective_query().text
-        out = self._apply(session, spec, send_ddl, olds.get("ddl_hash"), owner.record() if owner else None)
-        return {**out, OWNER_KEY: owner.as_input() if owner else None, ORIGIN_KEY: origin_of(olds)}
+        pending = olds.get(RECORDED_KEY) is False and owner is not None
+        new = spec.model_dump(mode="json", by_alias=True)
+        if pending and not send_ddl and all(same(olds.get(k), new.get(k)) for k in self.spec_fields()):
+            out = dict(olds)  # only the record to write: no pre-flight, nothing else sent
+        else:
+            out = self._apply(session, spec, send_ddl, olds.get("ddl_hash"), owner.record() if owner else None)
+        out.update({OWNER_KEY: owner.as_input() if owner else None, ORIGIN_KEY: origin_of(olds)})
+        if pending and owner is not None:
+            if not send_ddl:  # else the CREATE OR REPLACE above carried it
+                live = self.live_view(session, spec.fqn)
+                record = None if live is None else parse_record(live.comment)
+                if live is None or record not in (None, owner):
+                    return out
+                if record is None:
+                    cache.write(session, SetComment("VIEW", spec.fqn, owner.record()),
+                                cache.views_scope(spec.fqn.schema_name))
+            out[RECORDED_KEY] = True
+        return out
 
     def live_view(self, session: Session, fqn: QualifiedName) -> ViewInfo | None:
         """The view as SHOW VIEWS lists it (cached), or None."""
@@ -215,7 +238,9 @@ class TrainingViewCore(ResourceCore[TrainingViewSpec]):
         live_query = view_query_from_text(live.text) or live.text
         if props.get("query_text"):  # drifted: keep the declared spec, report the live query
             return Applied(id_, {**props, "query_text": live_query, "ddl_hash": live_hash})
-        return Applied(id_, {**self._imported(fqn, schema, live_query, live_hash), ORIGIN_KEY: ADOPTED})
+        # `pulumi import` reads only: `recorded: false` makes the next `up` write the record (update_as)
+        return Applied(id_, {**self._imported(fqn, schema, live_query, live_hash), ORIGIN_KEY: ADOPTED,
+                             RECORDED_KEY: False})
 
     def _imported(self, fqn: QualifiedName, schema: SchemaName, live_query: str, h: str) -> dict[str, Any]:
         spec = TrainingViewSpec.model_validate(

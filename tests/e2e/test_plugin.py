@@ -261,12 +261,16 @@ def test_import_each_kind_then_up_is_a_noop(emu: Emulator, tmp_path: Path) -> No
     statements = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]]
     assert any(s.upper().startswith("SHOW") for s in statements)  # the log does see the plugin's reads
     writes = [s for s in statements if not s.upper().startswith(READ_ONLY) or "FINETUNE('CREATE'" in s.upper()]
-    record = [s for s in writes if s.upper().startswith(("ALTER MODEL", "ALTER SHARE")) and " SET COMMENT" in s]
-    assert len(record) == 2 and writes == record, f"import and the up changed more than the records: {writes[:5]}"
-    with emu.connect("LOCAL", password=PASSWORD) as conn:  # the imported share and model carry this stack's record
+    record = [s for s in writes if s.upper().startswith(("ALTER MODEL", "ALTER SHARE", "ALTER VIEW"))
+              and " SET COMMENT" in s]
+    assert len(record) == 3 and writes == record, f"import and the up changed more than the records: {writes[:5]}"
+    with emu.connect("LOCAL", password=PASSWORD) as conn:  # the imported share, model, view carry this stack's record
         shares = conn.cursor().execute("SHOW SHARES LIKE 'IMP_SHARE'")
         comment = next(r[[d[0].lower() for d in shares.description].index("comment")] for r in shares)
         assert parse_record(comment) == Owner("cortex-import", "imp", "impShare")
+        views = conn.cursor().execute("SHOW VIEWS LIKE 'TRAIN' IN SCHEMA CORTEX_DEMO.IMP")
+        comment = next(r[[d[0].lower() for d in views.description].index("comment")] for r in views)
+        assert parse_record(comment) == Owner("cortex-import", "imp", "impView")
     proj.assert_no_credentials_in_state()
 
     consumer = Project(tmp_path / "consumer", emu, "CONSUMER")

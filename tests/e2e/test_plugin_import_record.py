@@ -1,9 +1,9 @@
 """`pulumi import` through the plugin leaves the stack's ownership record on the object, on the real
 engine (plugin, YAML program, stub emulator). The import only reads (its preview reads too), so the
 next `up` writes the record: its preview shows an update of `owner`, the `up` sends one ALTER MODEL
-... SET COMMENT and nothing else, and a second stack that then declares the same model, even with
-`adopt: true`, is refused naming the owner, as for any model a stack created. Import used to leave no
-record, so the second stack took the model over.
+(or ALTER VIEW) ... SET COMMENT and nothing else, and a second stack that then declares the same
+object, even with `adopt: true`, is refused naming the owner, as for any object a stack created.
+Import used to leave no record (models, then views), so the second stack took the object over.
 """
 
 from __future__ import annotations
@@ -99,3 +99,58 @@ def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refus
     assert not writes, writes
     assert json.dumps(parse_record(_comment(emu)).as_input()) == json.dumps(Owner("cortex-import", "imp",
                                                                                      "impModel").as_input())
+
+
+VIEW = "CORTEX_DEMO.IMPV.TRAIN"
+
+
+def _view_comment(emu: Emulator) -> str | None:
+    with emu.connect("LOCAL", password=PASSWORD) as conn:
+        cur = conn.cursor()
+        cur.execute("SHOW VIEWS LIKE 'TRAIN' IN SCHEMA CORTEX_DEMO.IMPV")
+        names = [d[0].lower() for d in cur.description]
+        row = cur.fetchone()
+        return None if row is None else row[names.index("comment")]
+
+
+def test_an_imported_view_carries_the_stacks_record_and_a_second_stack_is_refused(
+        emu: Emulator, tmp_path: Path) -> None:
+    with emu.connect("LOCAL", password=PASSWORD) as conn:  # a view made by hand, with no stack's record
+        cur = conn.cursor()
+        cur.execute("CREATE SCHEMA CORTEX_DEMO.IMPV")
+        cur.execute(f"CREATE VIEW {VIEW} AS SELECT 'Extract: ' || NOTE AS prompt, LABEL_JSON AS completion "
+                    "FROM CORTEX_DEMO.RAW.SUPPORT_NOTES")
+    proj = Project(tmp_path / "impv", emu, "LOCAL")
+    write_program(proj.path, {})
+    proj.init("impv")
+    proj("import", "cortex:index:TrainingView", "impView", VIEW, "--yes", "--generate-code=false",
+         "--protect=false")
+    assert _view_comment(emu) in (None, "")  # the import only read
+    inputs = next(r["inputs"] for r in proj.export()["deployment"]["resources"]
+                  if r["type"] == "cortex:index:TrainingView")
+    program = {"impView": {"type": "cortex:index:TrainingView",
+                           "properties": {k: v for k, v in inputs.items() if v is not None}}}
+    write_program(proj.path, program)
+
+    preview = proj("preview", "--diff")
+    assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
+    before = len(emu.query_log("LOCAL"))
+    proj("up", "--yes")
+    writes = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]
+              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    assert len(writes) == 1 and writes[0].upper().startswith(f"ALTER VIEW IF EXISTS {VIEW} SET COMMENT"), writes
+    assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")
+    proj("up", "--yes", "--expect-no-changes")
+
+    rival = Project(tmp_path / "rival-view", emu, "LOCAL")
+    program["impView"]["properties"]["adopt"] = True
+    write_program(rival.path, program)
+    rival.init("rivalv")
+    before = len(emu.query_log("LOCAL"))
+    refused = rival("up", "--yes", ok=False)
+    assert refused.returncode != 0
+    assert "'impv'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
+    writes = [str(q["statement"]) for q in emu.query_log("LOCAL")[before:]
+              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    assert not writes, writes
+    assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")

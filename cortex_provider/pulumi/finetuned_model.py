@@ -27,9 +27,9 @@ from cortex_provider import catalogue
 from cortex_provider.errors import CortexProviderError
 from cortex_provider.pulumi.base import CoreProvider, claim_inputs, spec_inputs, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider, stack_config
+from cortex_provider.pulumi.keyword_args import FineTunedModelKwargs
 from cortex_provider.pulumi.owner import claim_props
 from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
-from cortex_provider.pulumi.training_args import FineTunedModelArgs
 from cortex_provider.resources.credits import rates_from_stack_config
 from cortex_provider.resources.finetune.core import FineTunedModelCore
 from cortex_provider.resources.finetune.costs import fingerprint
@@ -154,7 +154,7 @@ class FineTunedModel(CortexResource):
     origin: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, adopt: bool = False, opts: pulumi.ResourceOptions | None = None,
-                 **args: Unpack[FineTunedModelArgs]) -> None:
+                 **args: Unpack[FineTunedModelKwargs]) -> None:
         """Arguments: FineTunedModelSpec's fields (resources/finetune/spec.py), the model's name as
         `model_name`. `adopt`: take over a model that exists and no stack's record names
         (resources/ownership.py)."""

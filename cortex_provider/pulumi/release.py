@@ -13,9 +13,9 @@ from pulumi.dynamic import CheckFailure, CheckResult
 
 from cortex_provider.pulumi.base import CoreProvider, spec_inputs, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider
+from cortex_provider.pulumi.keyword_args import ModelReleaseKwargs
 from cortex_provider.pulumi.owner import claim_props
 from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
-from cortex_provider.pulumi.training_args import ModelReleaseArgs
 from cortex_provider.resources.finetune.plan import preflight_measure
 from cortex_provider.resources.ownership import Claim, OwnershipError
 from cortex_provider.resources.release.core import ModelReleaseCore
@@ -68,7 +68,7 @@ class ModelRelease(CortexResource):
     origin: pulumi.Output[str]
 
     def __init__(self, resource_name: str, *, adopt: bool = False, opts: pulumi.ResourceOptions | None = None,
-                 **args: Unpack[ModelReleaseArgs]) -> None:
+                 **args: Unpack[ModelReleaseKwargs]) -> None:
         """Arguments: ModelReleaseSpec's fields (resources/release/spec.py). `adopt`: take over existing
         versions no stack's record names (resources/release/owner.py)."""
         props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}

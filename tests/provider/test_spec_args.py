@@ -12,7 +12,7 @@ from mypy import api as mypy_api
 from pydantic import BaseModel, ValidationError
 
 from cortex_provider.pulumi.base import spec_inputs
-from cortex_provider.pulumi.training_args import FineTunedModelArgs, ModelReleaseArgs
+from cortex_provider.pulumi.keyword_args import FineTunedModelKwargs, ModelReleaseKwargs
 from cortex_provider.resources.finetune.spec import FineTunedModelSpec
 from cortex_provider.resources.release.spec import ModelReleaseSpec
 
@@ -60,7 +60,7 @@ def test_field_errors_share_one_style(spec: type[FineTunedModelSpec | ModelRelea
     assert ". Fix: " in message and "; fix:" not in message
 
 
-# -- the typed keyword arguments (pulumi/training_args.py) cannot drift from the specs ----------------
+# -- the typed keyword arguments (pulumi/keyword_args.py) cannot drift from the specs ----------------
 
 def _arg_fields(args: type, rename: dict[str, str]) -> dict[str, Any]:
     """Each argument's type (TypedDict gathers its bases' annotations), Required[...] unwrapped."""
@@ -76,8 +76,8 @@ def _flat(hint: Any) -> set[Any]:
 
 
 @pytest.mark.parametrize(("spec", "args", "rename"), [
-    (FineTunedModelSpec, FineTunedModelArgs, RENAME),
-    (ModelReleaseSpec, ModelReleaseArgs, {}),
+    (FineTunedModelSpec, FineTunedModelKwargs, RENAME),
+    (ModelReleaseSpec, ModelReleaseKwargs, {}),
 ])
 def test_the_typed_arguments_are_the_spec_fields(spec: type[BaseModel], args: type, rename: dict[str, str]) -> None:
     """Same names, the same required ones, None allowed where the spec allows it, and the spec's scalar
@@ -101,7 +101,7 @@ def test_a_field_added_to_a_spec_fails_the_check() -> None:
         extra_field: str = "x"
 
     with pytest.raises(AssertionError):
-        test_the_typed_arguments_are_the_spec_fields(Wider, ModelReleaseArgs, {})
+        test_the_typed_arguments_are_the_spec_fields(Wider, ModelReleaseKwargs, {})
 
 
 PROGRAM = """\

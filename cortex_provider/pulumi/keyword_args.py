@@ -1,10 +1,10 @@
-"""The keyword arguments of FineTunedModel and ModelRelease, typed for the program's type checker.
+"""The keyword arguments of FineTunedModel and ModelRelease, typed for a program's type checker.
 
-The specs (resources/finetune/spec.py, resources/release/spec.py) stay the one definition: these
-TypedDicts only spell their fields as Pulumi inputs (each value may be another resource's Output), so
-mypy flags a misspelt or mistyped argument before `pulumi up`. tests/provider/test_spec_args.py keeps
-the two equal (names, required, optional), and `spec_inputs` checks the same at run time for callers
-without a type checker.
+The specs (resources/finetune/spec.py, resources/release/spec.py; exported as `cortex.FineTunedModelArgs`
+and `cortex.ModelReleaseArgs`) stay the one definition: these TypedDicts only spell their fields as
+Pulumi inputs (each value may be another resource's Output), so mypy flags a misspelt or mistyped
+argument before `pulumi up`. tests/provider/test_spec_args.py keeps the two equal (names, required,
+optional, scalar types), and `spec_inputs` checks the names at run time for callers without a type checker.
 """
 
 # No `from __future__ import annotations`: TypedDict reads Required[...] only from evaluated annotations
@@ -17,7 +17,7 @@ import pulumi
 from cortex_provider.resources.finetune.spec import RetrainOn, WaitMode
 
 
-class TrainingArgs(TypedDict, total=False):
+class TrainingKwargs(TypedDict, total=False):
     """TrainingSpec's fields but its name (FineTunedModel calls it `model_name`, ModelRelease `name`)."""
 
     database: pulumi.Input[str] | None
@@ -33,7 +33,7 @@ class TrainingArgs(TypedDict, total=False):
     retain_on_delete: pulumi.Input[bool]
 
 
-class FineTunedModelArgs(TrainingArgs, total=False):
+class FineTunedModelKwargs(TrainingKwargs, total=False):
     """FineTunedModelSpec's fields; `model_name` is its `name` (the resource's own name comes first)."""
 
     model_name: Required[pulumi.Input[str]]
@@ -41,7 +41,7 @@ class FineTunedModelArgs(TrainingArgs, total=False):
     data_fingerprint: pulumi.Input[str] | None
 
 
-class ModelReleaseArgs(TrainingArgs, total=False):
+class ModelReleaseKwargs(TrainingKwargs, total=False):
     """ModelReleaseSpec's fields; `keep=None` keeps every version, `gate` is GateSpec's fields."""
 
     name: Required[pulumi.Input[str]]

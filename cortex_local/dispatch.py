@@ -7,12 +7,11 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from fakesnow.dialect import parse_one
 from fakesnow.statement_type import DML_TYPE_IDS, UNKNOWN, statement_type_id
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import Expr
 
-from cortex_local import wire
+from cortex_local import parse_cache, wire
 from cortex_local.handlers import HANDLERS, Context, CursorResult, Result, Rewritten, session_ctx
 
 if TYPE_CHECKING:
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 
 # sqlglot warns on every statement it falls back to exp.Command for (most of ours)
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
+parse_cache.install()
 
 
 def clean(sql: str) -> str:
@@ -32,7 +32,7 @@ def clean(sql: str) -> str:
 
 def _parse(sql: str) -> tuple[Expr | None, ProgrammingError | None]:
     try:
-        return parse_one(sql), None
+        return parse_cache.parse_one(sql), None
     except ProgrammingError as e:
         return None, e
 

@@ -94,9 +94,19 @@ def encode_result(result: Result | CursorResult, type_id: int) -> dict[str, Any]
     }
 
 
+def _describe(cur: Any) -> list[Any]:
+    """DESCRIBE of the SQL DuckDB just ran, on the same connection: what fakesnow's
+    `_describe_last_sql()` returns, without parsing that SQL with sqlglot and writing it out again
+    first (a fifth of a pre-flight query's time). Its result was already fetched (`_arrow_table`).
+    Several statements in one text (fakesnow prefixes a SAMPLE's seed) take fakesnow's way."""
+    if cur._last_sql is None or ";" in cur._last_sql:
+        return list(cur._describe_last_sql())
+    return list(cur._duck_conn.execute(f"DESCRIBE {cur._last_sql}", cur._last_params).fetchall())
+
+
 def _encode_cursor(result: CursorResult, type_id: int, batch_rowcount: int | None = None) -> dict[str, Any]:
     cur = result.cursor
-    rowtype = describe_as_rowtype(cur._describe_last_sql())
+    rowtype = describe_as_rowtype(_describe(cur))
     arrow_table = cur._arrow_table
     data: dict[str, Any] = {"rowtype": rowtype, "statementTypeId": type_id}
     if batch_rowcount is not None and arrow_table is not None and type_id in DML_TYPE_IDS:

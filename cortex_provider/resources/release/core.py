@@ -26,6 +26,8 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from cortex_provider.errors import CortexProviderError, InvalidInput
 from cortex_provider.resources.base import Applied, Diff, ResourceCore, same
 from cortex_provider.resources.evaluation import EvaluationCore, EvaluationFailed, EvaluationSpec, decide
@@ -39,7 +41,7 @@ from cortex_provider.resources.ownership import (
     OwnershipError,
     origin_of,
 )
-from cortex_provider.resources.release.found import beyond_keep, existing_versions
+from cortex_provider.resources.release.found import beyond_keep, existing_versions, next_number, spec_version
 from cortex_provider.resources.release.owner import record_versions, tear_down
 from cortex_provider.resources.release.spec import IDENTITY_FIELDS, ModelReleaseSpec
 from cortex_provider.session import Session
@@ -67,6 +69,18 @@ class ReleaseConflict(CortexProviderError):
     """The declared pin names a version that does not exist, or versions are blocked by other specs."""
 
 
+def _stored(olds: Mapping[str, Any], field: str, new: Any) -> Any:
+    """What state holds for `field`: its value, else the field's default (a required field absent from
+    state is unknown: no change)."""
+    if field in olds:
+        return olds[field]
+    info = ModelReleaseSpec.model_fields[field]
+    if info.is_required():
+        return new
+    value = info.get_default(call_default_factory=True)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
 def _num(v: Mapping[str, Any]) -> int:
     return parse_version(str(v["version"]), "version")
 
@@ -89,7 +103,10 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
         spec = self.parse(news)
         new = spec.model_dump(mode="json")
         olds = as_stored_now(olds)
-        changed = [k for k in self.spec_fields() if k in olds and not same(olds.get(k), new.get(k))]
+        # State drops a key whose value is None (base.wire_form): absent is the field's default, so pinning
+        # `serving`, adding a `gate` or a validation query is a change (state from before a field existed
+        # holds its default too).
+        changed = [k for k in self.spec_fields() if not same(_stored(olds, k, new.get(k)), new.get(k))]
         if olds.get("endpoint_live") is False:
             changed.append("endpoint_live")  # dropped by hand: the next up re-creates it
         return Diff(changed=changed, replaces=[k for k in changed if k in self.replace_on])
@@ -128,7 +145,8 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
         claim = claim or Claim()
         versions = [dict(v) for v in (olds.get("versions") or [])]
         before = olds.get("serving_version") if olds.get("endpoint_live") is not False else None
-        target = next((v for v in reversed(versions) if v.get("digest") == spec.digest), None)
+        label = spec_version({str(v["version"]): v.get("digest") for v in versions}, spec.digest)
+        target = next((v for v in versions if v["version"] == label), None)  # the plan's rule too (found.py)
         if target is None:
             if spec.serving is not None and not any(v["version"] == spec.serving for v in versions):
                 raise ReleaseConflict(self._no_such_version(spec, versions))
@@ -164,7 +182,7 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
 
     def _train(self, session: Session, spec: ModelReleaseSpec, versions: list[dict[str, Any]], claim: Claim
                ) -> dict[str, Any]:
-        number = max((_num(v) for v in versions), default=0) + 1
+        number = next_number(str(v["version"]) for v in versions)
         for _ in range(MAX_SKIPS):
             vspec = spec.version_spec(number)
             try:

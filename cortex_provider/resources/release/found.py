@@ -5,7 +5,7 @@ plan says what `up` does. Read-only: SHOW MODELS, SHOW USER FUNCTIONS, FINETUNE(
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +105,18 @@ def beyond_keep(versions: Sequence[Mapping[str, Any]], keep: int | None, protect
     newest = {v["version"] for v in ordered[-keep:]}
     beyond = [v for v in ordered if v["version"] not in newest and v["version"] not in protected]
     return ([v for v in beyond if v.get(ORIGIN_KEY) != ADOPTED], [v for v in beyond if v.get(ORIGIN_KEY) == ADOPTED])
+
+
+def spec_version(held: Mapping[str, str | None], digest: str) -> str | None:
+    """The one rule for which version a spec change lands on, read by `up` (core.py, over the versions in
+    state) and by the plan (plan.py, over the versions its last plan left): the newest held version trained
+    from this spec (its digest) serves again, no training, under a pin or not; None: a version is trained,
+    numbered by next_number."""
+    return next((v for v in sorted(held, key=parse_version, reverse=True) if held[v] == digest), None)
+
+
+def next_number(held: Iterable[str]) -> int:
+    """The number the next trained version starts from: after the newest version the release holds (not the
+    serving one, which a pin keeps older); names above it that exist are taken or skipped as
+    FineTunedModelCore.create_as decides (an unpromoted version of this spec is taken, another's skipped)."""
+    return max((parse_version(v) for v in held), default=0) + 1

@@ -7,11 +7,14 @@ It predicts what `up` does (core.py), read from Snowflake, since check sees the 
 versions in state:
 - a version whose model does not exist yet while its job still trains it from this spec (an
   interrupted or timed-out `up`) is `adopt`ed at 0 tokens, as `up` adopts that job (found.py);
-- the next version is numbered after the serving one. A version above it that already exists is one
-  an earlier `up` trained and did not promote (its gate failed, or it crashed before state was
-  written): `up` adopts it when its job trained this spec (or its record is gone), so the plan says
-  `adopt` with 0 trained tokens; one trained from another spec is skipped; the first free number is
-  trained (`train`, with its pre-flight estimate);
+- which version the spec lands on follows core.py's rule (found.py: spec_version, next_number) over the
+  versions state holds, which each plan carries to the next (`version_digests`): a held version trained
+  from this spec serves again (`adopt`, 0 tokens; the spec moved back, pinned or not); else the next
+  version is numbered after the newest held one (a plan from before `version_digests`: after the serving
+  one). A version at or above that number that already exists is one an earlier `up` trained and did
+  not promote (its gate failed, or it crashed before state was written): `up` adopts it when its job
+  trained this spec (or its record is gone), so the plan says `adopt` with 0 trained tokens; one trained
+  from another spec is skipped; the first free number is trained (`train`, with its pre-flight estimate);
 - `drops`: the versions `keep` will drop (the oldest beyond the newest `keep`; the serving version and
   the one trained or adopted are never dropped).
 Computed by the provider's check only when something that trains, repoints, gates or retains changed (or
@@ -29,14 +32,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cortex_provider.resources.base import same
 from cortex_provider.resources.finetune.lookup import ADOPTABLE, find_job
 from cortex_provider.resources.finetune.owner import ModelConflict, take_model
 from cortex_provider.resources.finetune.plan import Measure
 from cortex_provider.resources.ownership import ADOPTED, CREATED, ORIGIN_KEY, Claim, OwnershipError
-from cortex_provider.resources.release.found import Found, beyond_keep, existing_versions, running_version
+from cortex_provider.resources.release.found import (
+    Found,
+    beyond_keep,
+    existing_versions,
+    next_number,
+    running_version,
+    spec_version,
+)
 from cortex_provider.resources.release.spec import TRAINING_FIELDS, ModelReleaseSpec
 from cortex_provider.session import Session
 from cortex_provider.sql.endpoint import (
@@ -50,6 +60,7 @@ from cortex_provider.sql.finetune import ShowModels
 from cortex_provider.sql.parse_show import parse_models
 
 PLAN_KEY = "release_plan"
+DIGESTS_KEY = "version_digests"  # the versions `up` leaves in state, each with the digest it was trained from
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,12 @@ class LiveRelease:
     found_next_running: str | None = None  # create over versions: the next one's job runs (its origin)
 
 
-Live = Callable[[ModelReleaseSpec], LiveRelease]
+class Live(Protocol):
+    """Reads a release's LiveRelease; `start`: where the next version is numbered from (found.py's
+    next_number over the versions the last plan left), None: after the serving version (a plan from before
+    plans carried the versions)."""
+
+    def __call__(self, spec: ModelReleaseSpec, start: int | None = None, /) -> LiveRelease: ...
 
 
 def live_state(session: Callable[[], Session], claim: Claim | None = None) -> Live:
@@ -76,7 +92,7 @@ def live_state(session: Callable[[], Session], claim: Claim | None = None) -> Li
     the release's owner and `adopt` input, read as create reads them."""
     claim = claim or Claim()
 
-    def read(spec: ModelReleaseSpec) -> LiveRelease:
+    def read(spec: ModelReleaseSpec, start: int | None = None, /) -> LiveRelease:
         s, endpoint = session(), spec.endpoint
         try:
             found, refusal = existing_versions(s, spec, claim), None
@@ -90,7 +106,7 @@ def live_state(session: Callable[[], Session], claim: Claim | None = None) -> Li
             for f in parse_user_functions(s.execute(ShowUserFunctions(endpoint.schema_name, endpoint.name))):
                 if f.name == endpoint.name.name and f.release is not None:
                     serving = str(f.release["serving"])
-        number = (parse_version(serving) if serving else 0) + 1
+        number = start if start is not None else (parse_version(serving) if serving else 0) + 1
         while number in numbers:  # not promoted by an earlier up: taken as FineTunedModelCore.create_as would
             vspec = spec.version_spec(number)
             job = find_job(s, vspec.model, vspec.base_model, vspec.training_query, vspec.validation_query,
@@ -124,8 +140,9 @@ def release_plan(olds: Mapping[str, Any], spec: ModelReleaseSpec, live: Live, me
     if existing and not retrains and not _changed(olds, new, ("serving", "gate", "keep")):
         old = olds.get(PLAN_KEY)
         return dict(old) if isinstance(old, Mapping) else None
+    held = _held(olds) if existing else None  # the versions state holds, as the last plan left them
     try:
-        state = live(spec)
+        state = live(spec) if held is None else live(spec, next_number(held))
     except Exception:  # the schema does not exist yet (created in this same up)
         state = LiveRelease(train=1)
     if not existing and state.refusal is not None:
@@ -133,20 +150,43 @@ def release_plan(olds: Mapping[str, Any], spec: ModelReleaseSpec, live: Live, me
     if not existing and state.found is not None and state.found.versions:
         return _with_estimate(_create_plan(spec, state.found, state.found_next_running), spec, measure)
     latest = max(state.numbers, default=0)
-    adopt = version_label(state.adopt) if retrains and state.adopt is not None else None
+    again = spec_version(held, spec.digest) if held is not None and retrains else None  # core.py's rule
+    adopt = again or (version_label(state.adopt) if retrains and state.adopt is not None else None)
     train = version_label(state.train or latest + 1) if retrains and adopt is None else None
     # nothing trains: the version serving now keeps serving (a newer one may exist unpromoted)
     after = spec.serving or train or adopt or state.serving or (version_label(latest) if latest else None)
     old_plan = olds.get(PLAN_KEY)
     adopted = set(old_plan.get("adopted") or []) if isinstance(old_plan, Mapping) else set()
-    if adopt is not None and state.adopt_origin == ADOPTED:
+    if adopt is not None and again is None and state.adopt_origin == ADOPTED:
         adopted.add(adopt)
     plan: dict[str, Any] = {"train": train, "adopt": adopt, "rows": None,
                             "estimated_trained_tokens": 0 if adopt else None,
                             "serving_before": state.serving, "serving_after": after,
                             "gated": bool(spec.gate) and spec.serving is None and after != state.serving,
                             "drops": drops(spec, state, after, train or adopt, adopted), "adopted": sorted(adopted)}
+    if held is not None or not existing:
+        plan[DIGESTS_KEY] = _held_after({} if held is None else held, train or adopt, spec.digest, plan["drops"])
     return _with_estimate(plan, spec, measure)
+
+
+def _held(olds: Mapping[str, Any]) -> dict[str, str | None] | None:
+    """The versions state holds with their digests, as the last plan left them; None for a plan from before
+    plans carried them (that release keeps numbering after the serving version)."""
+    old = olds.get(PLAN_KEY)
+    got = old.get(DIGESTS_KEY) if isinstance(old, Mapping) else None
+    if not isinstance(got, Mapping):
+        return None
+    return {str(k): None if v is None else str(v) for k, v in got.items()}
+
+
+def _held_after(held: Mapping[str, str | None], target: str | None, digest: str, dropped: list[str]
+                ) -> dict[str, str | None]:
+    """The versions state holds once `up` did what the plan says (core.py's reconcile): the one trained or
+    taken carries this spec's digest, the dropped ones are gone."""
+    out = dict(held)
+    if target is not None:
+        out[target] = digest
+    return {v: out[v] for v in sorted(out, key=parse_version) if v not in dropped}
 
 
 def _create_plan(spec: ModelReleaseSpec, found: Found, next_running: str | None) -> dict[str, Any]:
@@ -165,10 +205,13 @@ def _create_plan(spec: ModelReleaseSpec, found: Found, next_running: str | None)
     dropped, _ = beyond_keep(rows, spec.keep, {v for v in (after, adopt or train) if v is not None})
     adopted = sorted((str(v["version"]) for v in [*found.versions, *new] if v.get(ORIGIN_KEY) == ADOPTED),
                      key=parse_version)
+    held = {str(v["version"]): v.get("digest") for v in found.versions}
+    out_drops = [str(v["version"]) for v in dropped]
     return {"train": train, "adopt": adopt, "rows": None, "estimated_trained_tokens": 0 if adopt else None,
             "serving_before": found.serving, "serving_after": after,
             "gated": bool(spec.gate) and spec.serving is None and after != found.serving,
-            "drops": [str(v["version"]) for v in dropped], "adopted": adopted}
+            "drops": out_drops, "adopted": adopted,
+            DIGESTS_KEY: _held_after(held, adopt or train, spec.digest, out_drops)}
 
 
 def _with_estimate(plan: dict[str, Any], spec: ModelReleaseSpec, measure: Measure) -> dict[str, Any]:

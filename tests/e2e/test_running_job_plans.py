@@ -19,7 +19,7 @@ from tests.e2e.test_finetune_program import PROGRAM as MODEL_PROGRAM
 from tests.e2e.test_releases import Suite, release_suite
 from tests.resources.finetune_support import TRAIN_QUERY
 
-STEP_S = 3  # the stub trains 4 steps: the job runs ~12 s, past the previews (~6 s)
+STEP_S = 8  # the stub trains 4 steps: the job runs ~32 s, past the previews (~6 s idle, 12 s seen at load 9)
 
 
 @pytest.fixture(scope="module")

@@ -72,9 +72,11 @@ def _imported_database(catalog: Catalog, account: str, object_type: str, name: s
     return quote(database) if database in imports else None
 
 
-def has_privilege(catalog: Catalog, account: str, role: str, privilege: str, object_type: str, name: str) -> bool:
-    """privilege e.g. 'USAGE', 'CREATE MODEL'; object_type e.g. 'SCHEMA'; name fully qualified."""
-    roles = role_closure(catalog, account, role)
+def has_privilege(catalog: Catalog, account: str, role: str, privilege: str, object_type: str, name: str,
+                  roles: set[str] | None = None) -> bool:
+    """privilege e.g. 'USAGE', 'CREATE MODEL'; object_type e.g. 'SCHEMA'; name fully qualified. `roles`:
+    role_closure(role), when the caller checks many objects for one role (it scans every grant)."""
+    roles = role_closure(catalog, account, role) if roles is None else roles
     if ACCOUNTADMIN in roles:
         return True
     object_type, privilege = object_type.upper(), privilege.upper()
@@ -85,7 +87,8 @@ def has_privilege(catalog: Catalog, account: str, role: str, privilege: str, obj
         return True
     imported = _imported_database(catalog, account, object_type, name)
     if imported is not None:  # only IMPORTED PRIVILEGES on the database reach what a share mounted
-        return privilege in READ_PRIVILEGES and has_privilege(catalog, account, role, "USAGE", "DATABASE", imported)
+        return privilege in READ_PRIVILEGES and has_privilege(catalog, account, role, "USAGE", "DATABASE", imported,
+                                                              roles)
     with catalog.lock:
         return any(
             g.grantee_type == "ROLE"

@@ -8,6 +8,7 @@ import re
 
 from sqlglot import Expr, exp
 
+from cortex_local import privileges
 from cortex_local.catalog_records import ViewRec
 from cortex_local.errors import does_not_exist, insufficient_privileges, unsupported
 from cortex_local.handlers.base import BOOLEAN, TEXT, TIMESTAMP, Context, CursorResult, Result
@@ -79,10 +80,12 @@ def _set_comment(ctx: Context, name: str, if_exists: bool, text: str | None) -> 
 
 def _show_views(ctx: Context, sql: str) -> Result:
     cur = ctx.fakesnow(sql, ctx.params).cursor
-    names = [d[0] for d in cur.description]
+    # the names of the result fakesnow fetched (its `description` would parse and DESCRIBE the query again)
+    names = list(cur._arrow_table.column_names) if cur._arrow_table is not None else [d[0] for d in cur.description]
     rows = [list(r) for r in cur.fetchall()]
     at = {n: i for i, n in enumerate(names)}
     if {"database_name", "schema_name", "name", "comment", "owner"} <= set(at):
+        roles = privileges.role_closure(ctx.catalog, ctx.account, ctx.role)  # once, not once per view
         shown = []
         for row in rows:
             key = qualified(row[at["database_name"]], row[at["schema_name"]], row[at["name"]])
@@ -92,7 +95,7 @@ def _show_views(ctx: Context, sql: str) -> Result:
                 continue
             # SHOW lists only the views the current role holds a privilege on, each with the role that
             # owns it (docs.snowflake.com/en/sql-reference/sql/show-views: the owner column)
-            if not ctx.has("SELECT", "VIEW", key):
+            if not privileges.has_privilege(ctx.catalog, ctx.account, ctx.role, "SELECT", "VIEW", key, roles):
                 continue
             row[at["owner"]] = ctx.catalog.owner(ctx.account, "VIEW", key) or row[at["owner"]]
             if view.comment is not None:

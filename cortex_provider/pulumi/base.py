@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from cortex_provider.pulumi import timings
 from cortex_provider.pulumi.connection import remember_config, session_for_provider
 from cortex_provider.pulumi.messages import install as report_deliberate_errors_as_messages
-from cortex_provider.pulumi.restore import restore_provider
+from cortex_provider.pulumi.restore import relative_module, restore_provider
 from cortex_provider.resources.base import ResourceCore, same
 from cortex_provider.resources.finetune.wait import stop_waits_at_exit
 from cortex_provider.resources.ownership import CLAIM_KEYS, Claim
@@ -101,7 +101,7 @@ class CoreProvider(ResourceProvider):
 
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         """Pickled as a class reference, restored under an import lock (see restore.py)."""
-        return restore_provider, (type(self).__module__, type(self).__qualname__)
+        return restore_provider, (relative_module(type(self).__module__), type(self).__qualname__)
 
     def configure(self, req: ConfigureRequest) -> None:
         # The SDK server calls this before any CRUD method of a provider it just unpickled.

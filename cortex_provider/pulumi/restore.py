@@ -16,13 +16,22 @@ import time
 from typing import Any
 
 _IMPORT_LOCK = threading.Lock()
+# Modules of this package are pickled relative to it (`.grants`): the pickle is stored twice in every
+# resource's state (inputs and outputs) and sent with every call, and the package name was a fifth of it.
+PACKAGE = "cortex_provider.pulumi"
+
+
+def relative_module(module: str) -> str:
+    """`cortex_provider.pulumi.grants` -> `.grants`; any other module as it is."""
+    return module.removeprefix(PACKAGE) if module.startswith(PACKAGE + ".") else module
 
 
 def restore_provider(module: str, qualname: str) -> Any:
-    """A fresh provider instance of `module.qualname` (providers keep no per-instance state)."""
+    """A fresh provider instance of `module.qualname` (providers keep no per-instance state). `module` is
+    absolute (as pickled before relative names, still in older states) or relative to PACKAGE."""
     start = time.perf_counter()
     with _IMPORT_LOCK:
-        cls = getattr(importlib.import_module(module), qualname)
+        cls = getattr(importlib.import_module(module, PACKAGE), qualname)
     from cortex_provider.pulumi import timings  # imported by now (the provider modules import it)
 
     timings.add("unpickle", time.perf_counter() - start)

@@ -4,13 +4,16 @@ shared before (`pulumi-python:dynamic:Resource`) upgrades with no change (the re
 
 from __future__ import annotations
 
+import base64
 import json
+import pickle
 import re
 from pathlib import Path
 from typing import Any
 
 from cortex_provider.engine import VerbResult
 from cortex_provider.pulumi.resource_type import LEGACY_TYPE, type_of
+from cortex_provider.pulumi.restore import restore_provider
 from tests.e2e.programs import ProgramProject
 from tests.resources.finetune_support import TRAIN_QUERY, seed
 
@@ -33,10 +36,29 @@ def _ok(result: VerbResult) -> str:
     return f"{result.verb} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
 
 
+class _AbsolutePickle:
+    """A provider pickled the way states made then hold it: its module's absolute name."""
+
+    def __init__(self, provider: object) -> None:
+        self.module, self.qualname = type(provider).__module__, type(provider).__qualname__
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return restore_provider, (self.module, self.qualname)
+
+
+def _absolute(blob: str) -> str:
+    provider = pickle.loads(base64.b64decode(blob))
+    return base64.b64encode(pickle.dumps(_AbsolutePickle(provider), protocol=pickle.DEFAULT_PROTOCOL)).decode()
+
+
 def _as_before_names(proj: ProgramProject) -> None:
     """Rewrite the stack's state as it was before the kinds were named: every type and URN with the one
-    shared type (`pulumi stack export`, edit, `pulumi stack import`)."""
+    shared type, every `__provider` pickled with its module's absolute name (`pulumi stack export`, edit,
+    `pulumi stack import`)."""
     exported = proj.pulumi("stack", "export", "--stack", proj.stack_name).stdout
+    exported, pickles = re.subn(r'"__provider":\s*"([A-Za-z0-9+/=]+)"',
+                                lambda m: f'"__provider": "{_absolute(m[1])}"', exported)
+    assert pickles >= 6, exported  # inputs and outputs of the three resources
     legacy = re.sub(r"pulumi-python:dynamic/cortex:\w+", LEGACY_TYPE, exported)
     assert legacy != exported
     path = proj.dir / "legacy.json"

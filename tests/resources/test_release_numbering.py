@@ -10,7 +10,7 @@ import pytest
 
 from cortex_provider.resources.finetune.plan import Measured
 from cortex_provider.resources.release import ModelReleaseCore
-from cortex_provider.resources.release.plan import PLAN_KEY, live_state, release_plan
+from cortex_provider.resources.release.plan import PLAN_KEY, LiveRelease, live_state, release_plan
 from tests.resources.finetune_support import Env, make_env
 from tests.resources.test_release import release
 
@@ -105,3 +105,30 @@ def test_a_field_set_from_null_is_a_change_and_defaults_absent_from_state_are_no
     assert core.diff("SUP", state, core.check({}, base).inputs).changed == []
     older = {k: v for k, v in state.items() if k not in ("usage_roles", "wait", "retain_on_delete", "gate")}
     assert core.diff("SUP", older, core.check({}, {**base, "usage_roles": []}).inputs).changed == []
+
+
+def test_the_plan_carries_the_held_versions_and_numbers_after_the_newest() -> None:
+    """Pure: the plan reads the versions the last plan left (`version_digests`, "" for an unknown digest),
+    asks Snowflake to number from after the newest of them, and leaves the versions `up` will hold."""
+    core = ModelReleaseCore()
+
+    def spec_of(epochs: int, **over: Any) -> Any:
+        return core.parse(core.check({}, release(options={"max_epochs": epochs}, **over)).inputs)
+
+    held = {"V1": spec_of(1).digest, "V2": "", "V3": spec_of(3).digest}
+    olds = {**spec_of(3, serving="V1").model_dump(mode="json"), PLAN_KEY: {"version_digests": held}}
+    starts: list[int | None] = []
+
+    def live(spec: Any, start: int | None = None) -> LiveRelease:
+        starts.append(start)
+        return LiveRelease([1, 2, 3], "V1", train=start)
+
+    back = release_plan(olds, spec_of(1, serving="V1"), live, _measure)
+    assert back is not None and (back["train"], back["adopt"], back["estimated_trained_tokens"]) == (None, "V1", 0)
+    assert back["version_digests"] == held and back["serving_after"] == "V1"
+    new = release_plan(olds, spec_of(4, serving="V1"), live, _measure)
+    assert new is not None and (new["train"], new["adopt"]) == ("V4", None) and starts == [4, 4]
+    assert new["version_digests"] == {**held, "V4": spec_of(4).digest}
+    legacy = {**olds, PLAN_KEY: {"train": "V3"}}  # a plan from before it carried the versions
+    old_rule = release_plan(legacy, spec_of(4, serving="V1"), live, _measure)
+    assert old_rule is not None and starts[-1] is None and "version_digests" not in old_rule

@@ -180,13 +180,14 @@ def _held(olds: Mapping[str, Any]) -> dict[str, str | None] | None:
 
 
 def _held_after(held: Mapping[str, str | None], target: str | None, digest: str, dropped: list[str]
-                ) -> dict[str, str | None]:
+                ) -> dict[str, str]:
     """The versions state holds once `up` did what the plan says (core.py's reconcile): the one trained or
-    taken carries this spec's digest, the dropped ones are gone."""
+    taken carries this spec's digest, the dropped ones are gone; "" where the digest is unknown (state
+    would drop a null, and the version must still count for next_number)."""
     out = dict(held)
     if target is not None:
         out[target] = digest
-    return {v: out[v] for v in sorted(out, key=parse_version) if v not in dropped}
+    return {v: out[v] or "" for v in sorted(out, key=parse_version) if v not in dropped}
 
 
 def _create_plan(spec: ModelReleaseSpec, found: Found, next_running: str | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@
   schema; a model dropped by hand or a job that ended without one becomes status MISSING (kept in
   state) so the next plan shows a replace — a visible retrain — rather than a silent re-create.
 - diff: spec changes replace (retrain); wait/timeout/retain/retrain_on update in place with no SQL.
+  A field state lacks was null when create/update wrote the state, unknown after an import (spec.stored).
   A replace that keeps the model name cannot create-before-delete; it is planned delete-before-replace
   only when the old model may be dropped (retain_on_delete false before and after), otherwise the plan
   fails asking for a new name — a retained model is never dropped and never silently adopted.
@@ -34,7 +35,14 @@ from cortex_provider.resources.finetune.lookup import (
     live_model,
 )
 from cortex_provider.resources.finetune.owner import ModelConflict as ModelConflict
-from cortex_provider.resources.finetune.spec import PROVIDER_ONLY, REPLACE_ON, FineTunedModelSpec, as_stored_now
+from cortex_provider.resources.finetune.spec import (
+    PROVIDER_ONLY,
+    REPLACE_ON,
+    SPEC_KNOWN,
+    FineTunedModelSpec,
+    as_stored_now,
+    stored,
+)
 from cortex_provider.resources.finetune.wait import WaitPolicy, wait_for
 from cortex_provider.resources.ownership import (
     ADOPTED,
@@ -48,11 +56,7 @@ from cortex_provider.resources.ownership import (
 from cortex_provider.session import Session
 from cortex_provider.sql.finetune import DropModel, FinetuneCancel, FinetuneCreate
 from cortex_provider.sql.identifiers import QualifiedName
-from cortex_provider.sql.parse_cortex import (
-    FinetuneJob,
-    FinetuneStatus,
-    parse_finetune_create,
-)
+from cortex_provider.sql.parse_cortex import FinetuneJob, FinetuneStatus, parse_finetune_create
 from cortex_provider.sql.parse_show import ModelInfo
 from cortex_provider.sql.statement import UserQuery
 
@@ -81,8 +85,9 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
         spec = self.parse(news)
         new = spec.model_dump(mode="json")
         olds = as_stored_now(olds)
-        # A key absent from olds is unknown (a model imported without its job record): not a change.
-        changed = [k for k in self.spec_fields() if k in olds and not same(olds.get(k), new.get(k))]
+        # A key absent from olds is null where create/update wrote the state, unknown in an import's
+        # (spec.stored): adding a validation query or a definition is a change, an import is no retrain.
+        changed = [k for k in self.spec_fields() if not same(stored(olds, k, new.get(k)), new.get(k))]
         if "data_fingerprint" in changed and (spec.retrain_on != "data" or spec.data_fingerprint is None):
             changed.remove("data_fingerprint")
         replaces = [k for k in changed if k in self.replace_on]
@@ -109,7 +114,7 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
     def update(self, session: Session, id_: str, olds: Mapping[str, Any], spec: FineTunedModelSpec
                ) -> dict[str, Any]:
         """Provider-only fields: merged into state, nothing sent to Snowflake."""
-        out = {**dict(olds), **spec.model_dump(mode="json")}
+        out = {**dict(olds), **spec.model_dump(mode="json"), SPEC_KNOWN: True}  # state holds the whole spec now
         if spec.data_fingerprint is None:
             out["data_fingerprint"] = olds.get("data_fingerprint")
         return out
@@ -257,6 +262,7 @@ class FineTunedModelCore(ResourceCore[FineTunedModelSpec]):
             out["status"] = FinetuneStatus.SUCCESS.value
         out[ORIGIN_KEY] = ADOPTED  # `pulumi import` is a declared adoption: released, never dropped
         out.update(pending)
+        del out[SPEC_KNOWN]  # what the job record lacks (definitions, options) is unknown, not null
         if not isinstance(opts, dict):  # DESCRIBE need not carry `options`: unknown, so diff never
             out.pop("options", None)    # turns a declared max_epochs into a retrain after an import
         return Applied(id_, out)

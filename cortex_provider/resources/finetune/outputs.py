@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cortex_provider.resources.finetune.spec import FineTunedModelSpec
+from cortex_provider.resources.finetune.spec import SPEC_KNOWN, FineTunedModelSpec
 from cortex_provider.sql.parse_cortex import FinetuneJob, FinetuneStatus
 
 MISSING = "MISSING"
@@ -49,7 +49,7 @@ def build_outputs(
     data_fingerprint: str | None,
     adopted: str | None = None,
 ) -> dict[str, Any]:
-    """Spec fields (normalised) + job fields + cost estimate. Without a job (adopted model whose
+    """Spec fields (normalised, marked SPEC_KNOWN) + job fields + cost estimate. Without a job (adopted model whose
     record is gone) the status is SUCCESS: the model exists."""
     out = spec.model_dump(mode="json")
     out.update(job_outputs(job) if job is not None else {k: None for k in JOB_KEYS})
@@ -63,6 +63,7 @@ def build_outputs(
         drift=None,
         adopted=adopted,
     )
+    out[SPEC_KNOWN] = True  # the whole spec: a field state then drops was null (spec.stored)
     return out
 
 

@@ -61,7 +61,10 @@ Key = tuple[str, str, int | None, bool]
 
 def retrain_fields(olds: Mapping[str, Any], news: Mapping[str, Any], unknown: set[str]) -> list[str]:
     """Fields whose change makes the diff plan a replace (a new paid job), as FineTunedModelCore.diff
-    decides it: a field absent from olds is not a change; an unknown one may be."""
+    decides it; an unknown one may be. `olds` are old inputs, which do not say whether a missing field was
+    null or an import's unknown (spec.stored reads that from state), so a field absent is no change here;
+    where the diff sees one (a validation query added), it plans a replace or fails with ModelConflict,
+    and the engine checks the replacement again without old inputs: its plan is a fresh `train`."""
     olds = as_stored_now(olds)
     changed = [k for k in sorted(REPLACE_ON) if k in unknown or (k in olds and not same(olds.get(k), news.get(k)))]
     if (news.get("retrain_on") == "data" and news.get("data_fingerprint") and olds.get("data_fingerprint")

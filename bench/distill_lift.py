@@ -21,15 +21,13 @@ import argparse
 import json
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from own_emulator import own_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "distill"
@@ -41,12 +39,6 @@ PHASES = (("teacher fine-tuning", "model-support-teacher"), ("teacher gate", "ev
           ("labelling (teacher COMPLETE)", "distillation-support-labels"),
           ("student fine-tuning", "model-support-student"), ("student gate (+ untuned baseline)",
                                                               "evaluation-support-student"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def stack_outputs(env: dict[str, str]) -> dict[str, Any]:
@@ -62,16 +54,12 @@ def main() -> None:
     ap.add_argument("--engine", default="lora", choices=("lora", "stub"))
     ap.add_argument("--keep", action="store_true", help="keep the temporary state directory")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="distill-lift-"))
-    port = free_port()
-    env = {**os.environ, "CORTEX_STACK": STACK, "CORTEX_LOCAL_ENGINE": args.engine, "CORTEX_LOCAL_PORT": str(port),
-           "CORTEX_LOCAL_DATA": str(tmp / "data"), "PULUMI_BACKEND_URL": f"file://{tmp / 'state'}",
-           "SNOWFLAKE_HOST": "127.0.0.1", "SNOWFLAKE_PORT": str(port), "SNOWFLAKE_PROTOCOL": "http"}
-    (tmp / "state").mkdir()
     uptime = subprocess.run(["uptime"], text=True, capture_output=True, check=False).stdout.strip()
     lines: list[str] = []
-    t0 = time.monotonic()
-    try:
+    with own_emulator("distill-lift-", args.keep, CORTEX_STACK=STACK, CORTEX_LOCAL_ENGINE=args.engine,
+                      SNOWFLAKE_HOST="127.0.0.1", SNOWFLAKE_PROTOCOL="http") as (_tmp, port, env):
+        env["SNOWFLAKE_PORT"] = str(port)
+        t0 = time.monotonic()
         proc = subprocess.Popen([str(ROOT / "scripts" / "up-local.sh")], cwd=ROOT, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
@@ -81,13 +69,6 @@ def main() -> None:
         code = proc.wait()
         wall = time.monotonic() - t0
         outputs = stack_outputs(env) if code == 0 else {}
-    finally:
-        pid_file = tmp / "data" / "server.pid"
-        if pid_file.exists():
-            os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        if not args.keep:
-            time.sleep(1)
-            shutil.rmtree(tmp, ignore_errors=True)
     after = subprocess.run(["uptime"], text=True, capture_output=True, check=False).stdout.strip()
     print(f"distill_lift: engine {args.engine}, {os.cpu_count()} cores; load before: {uptime}; after: {after}")
     text = "".join(lines)

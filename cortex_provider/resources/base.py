@@ -80,6 +80,19 @@ def same(old: Any, new: Any) -> bool:
     return bool(wire_form(old) == wire_form(new))
 
 
+def stored(spec: type[BaseModel], olds: Mapping[str, Any], field: str, new: Any, *, absent_is_null: bool) -> Any:
+    """What state holds for `field` of `spec`: its value; else, where `absent_is_null` (the whole spec was
+    written, so a missing key is a null wire_form dropped), the field's default; else, or for a required
+    field, `new` (unknown: no change)."""
+    if field in olds:
+        return olds[field]
+    info = spec.model_fields[field]
+    if not absent_is_null or info.is_required():
+        return new
+    value = info.get_default(call_default_factory=True)
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
 def failures_from(error: ValidationError) -> list[Failure]:
     """Flatten pydantic errors into (property, reason) pairs with dotted property paths."""
     out = []

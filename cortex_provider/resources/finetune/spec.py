@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from cortex_provider import catalogue
 from cortex_provider.errors import InvalidInput
+from cortex_provider.resources.base import stored as stored_field
 from cortex_provider.resources.names import field_error, query_text
 from cortex_provider.sql.identifiers import Identifier, QualifiedName, SchemaName
 
@@ -177,16 +178,10 @@ class FineTunedModelSpec(TrainingSpec):
 
 
 def stored(olds: Mapping[str, Any], field: str, new: Any) -> Any:
-    """What state holds for `field`: its value; else, in a state create or update wrote (SPEC_KNOWN),
-    the field's default (it was null, so adding a validation query is a change); else `new` (an
-    imported model's unknown field: no change, never a retrain merely because the import lacks it)."""
-    if field in olds:
-        return olds[field]
-    info = FineTunedModelSpec.model_fields[field]
-    if olds.get(SPEC_KNOWN) is not True or info.is_required():
-        return new
-    value = info.get_default(call_default_factory=True)
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    """What state holds for `field`: in a state create or update wrote (SPEC_KNOWN) a missing field was
+    null, so adding a validation query is a change; in an import's it is unknown: no change, never a
+    retrain merely because the import lacks it."""
+    return stored_field(FineTunedModelSpec, olds, field, new, absent_is_null=olds.get(SPEC_KNOWN) is True)
 
 
 # Changing these trains a new model (a new paid job): Pulumi plans a replace.

@@ -26,10 +26,8 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from cortex_provider.errors import CortexProviderError, InvalidInput
-from cortex_provider.resources.base import Applied, Diff, ResourceCore, same
+from cortex_provider.resources.base import Applied, Diff, ResourceCore, same, stored
 from cortex_provider.resources.evaluation import EvaluationCore, EvaluationFailed, EvaluationSpec, decide
 from cortex_provider.resources.finetune.core import FineTunedModelCore, ModelConflict
 from cortex_provider.resources.finetune.spec import as_stored_now
@@ -69,18 +67,6 @@ class ReleaseConflict(CortexProviderError):
     """The declared pin names a version that does not exist, or versions are blocked by other specs."""
 
 
-def _stored(olds: Mapping[str, Any], field: str, new: Any) -> Any:
-    """What state holds for `field`: its value, else the field's default (a required field absent from
-    state is unknown: no change)."""
-    if field in olds:
-        return olds[field]
-    info = ModelReleaseSpec.model_fields[field]
-    if info.is_required():
-        return new
-    value = info.get_default(call_default_factory=True)
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-
-
 def _num(v: Mapping[str, Any]) -> int:
     return parse_version(str(v["version"]), "version")
 
@@ -106,7 +92,8 @@ class ModelReleaseCore(ResourceCore[ModelReleaseSpec]):
         # State drops a key whose value is None (base.wire_form): absent is the field's default, so pinning
         # `serving`, adding a `gate` or a validation query is a change (state from before a field existed
         # holds its default too).
-        changed = [k for k in self.spec_fields() if not same(_stored(olds, k, new.get(k)), new.get(k))]
+        changed = [k for k in self.spec_fields()
+                   if not same(stored(ModelReleaseSpec, olds, k, new.get(k), absent_is_null=True), new.get(k))]
         if olds.get("endpoint_live") is False:
             changed.append("endpoint_live")  # dropped by hand: the next up re-creates it
         return Diff(changed=changed, replaces=[k for k in changed if k in self.replace_on])

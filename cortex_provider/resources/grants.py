@@ -20,6 +20,7 @@ from cortex_provider.errors import SnowflakeStatementError
 from cortex_provider.resources import grant_cache as cache
 from cortex_provider.resources.base import Applied, ResourceCore
 from cortex_provider.resources.names import ident, join_id, qualified, split_id, to_ident, to_qualified
+from cortex_provider.resources.ownership import left_in_place, log_release
 from cortex_provider.session import Session
 from cortex_provider.sql.grants import (
     CORTEX_USER,
@@ -95,9 +96,10 @@ class CortexUserGrantCore(ResourceCore[CortexUserGrantSpec]):
         return Applied(role, self._outputs(role, bool(props.get("preexisting", False))))
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
-        if props.get("preexisting"):
-            return
         role = props.get("role") or id_
+        if props.get("preexisting"):
+            log_release(left_in_place(self.kind, str(role), [CORTEX_USER.sql()]))
+            return
         revoke_quietly(session, RevokeDatabaseRole(to_ident(role)), cache.CORTEX_USER_SCOPE)
 
 
@@ -179,6 +181,7 @@ class ModelUsageGrantCore(ResourceCore[ModelUsageGrantSpec]):
 
     def delete(self, session: Session, id_: str, props: Mapping[str, Any]) -> None:
         if props.get("preexisting"):
+            log_release(left_in_place(self.kind, id_, ["USAGE ON MODEL"]))
             return
         role, model = split_id(id_, 2, self.kind, "ROLE|DB.SCHEMA.MODEL")
         target = GrantTarget.model(to_qualified(model))

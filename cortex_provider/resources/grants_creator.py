@@ -22,6 +22,7 @@ from cortex_provider.resources import grant_cache as cache
 from cortex_provider.resources.base import Applied, Diff, ResourceCore
 from cortex_provider.resources.grants import holds, revoke_quietly
 from cortex_provider.resources.names import ident, join_id, split_id, to_ident, to_schema
+from cortex_provider.resources.ownership import left_in_place, log_release
 from cortex_provider.session import Session
 from cortex_provider.sql.grants import Grantee, GrantPrivilege, GrantTarget, Privilege, RevokePrivilege
 from cortex_provider.sql.identifiers import Identifier, SchemaName
@@ -144,6 +145,10 @@ class ModelCreatorGrantCore(ResourceCore[ModelCreatorGrantSpec]):
         managed = props.get("managed_privileges")
         if managed is None:  # state without the list (hand-written): revoke nothing we cannot prove
             return
+        missing = props.get("missing_privileges") or []
+        held = [p for p in PRIVILEGES if p not in managed and p not in missing]
+        if held:
+            log_release(left_in_place(self.kind, id_, held))
         for privilege in reversed(PRIVILEGES):
             if privilege in managed:
                 priv, target = _parts(privilege, schema)

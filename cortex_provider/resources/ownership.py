@@ -150,8 +150,14 @@ def released(kind: str, name: str, why: str) -> str:
             "left it as it is.")
 
 
+def left_in_place(kind: str, name: str, held: list[str]) -> str:
+    """A grant's delete: the privileges the role held before this stack granted them stay."""
+    return (f"{kind} {name}: released, not revoked ({', '.join(held)}: held before this stack granted "
+            "it); this stack no longer manages it and left it as it is.")
+
+
 def log_release(message: str) -> None:
-    """What delete released, in the Pulumi log (as grants report privileges that pre-existed)."""
+    """What delete released, in the Pulumi log (objects and privileges this stack did not create)."""
     import pulumi  # lazily: the cores run without an engine in unit tests
 
     pulumi.log.info(message)

@@ -3,6 +3,9 @@ what the resource granted; bad input fails in check with the field and the fix."
 
 from __future__ import annotations
 
+import pulumi
+import pytest
+
 from cortex_provider.resources.access.grants import AiAccessGrantCore
 from cortex_provider.resources.access.lockdown import FUNCTIONS_DEFAULT, MODELS_DEFAULT, AiLockdownCore
 from cortex_provider.resources.grant_cache import SHOW_CACHE
@@ -18,7 +21,7 @@ def _held(acct: Acct, role: str) -> set[str]:
     return {f"{r[1]} {r[3]}" for r in acct.sql(f"SHOW GRANTS TO ROLE {role}")}
 
 
-def test_update_adds_and_revokes_only_what_it_granted(acct: Acct) -> None:
+def test_update_adds_and_revokes_only_what_it_granted(acct: Acct, monkeypatch: pytest.MonkeyPatch) -> None:
     acct.sql("GRANT USE AI FUNCTION COMPLETE ON ACCOUNT TO ROLE R1")  # held before the resource
     spec = CORE.parse({"role": "R1", "functions": ["complete", "AI_CLASSIFY"], "base_models": ["llama3.1-8b"]})
     created = CORE.create(acct.session, spec)
@@ -32,8 +35,12 @@ def test_update_adds_and_revokes_only_what_it_granted(acct: Acct) -> None:
     assert 'USAGE SNOWFLAKE."CORTEX-MODEL-ROLE-MISTRAL-7B"' in held
     assert not any("AI_CLASSIFY" in h or "LLAMA3.1-8B" in h for h in held)
     SHOW_CACHE.clear()
+    logs: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *args, **kwargs: logs.append(message))
     CORE.delete(acct.session, "R1", outs)
     assert any(h.startswith("USE AI FUNCTION COMPLETE") for h in _held(acct, "R1"))  # not the resource's
+    assert logs == ["AiAccessGrant R1: released, not revoked (USE AI FUNCTION COMPLETE: held before this stack "
+                    "granted it); this stack no longer manages it and left it as it is."]
     assert not any("AI_FUNCTIONS_USER" in h or "MISTRAL" in h for h in _held(acct, "R1"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
 
 from cortex_provider.resources.base import ResourceCore
@@ -59,17 +60,27 @@ def test_cortex_user_grant_lifecycle(acct: Acct) -> None:
     assert CORTEX_USER not in acct.grants_to("R1")
 
 
-def test_cortex_user_grant_keeps_a_grant_it_did_not_make(acct: Acct) -> None:
+def released_logs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the cores' deletes write to the Pulumi log (ownership.log_release)."""
+    logs: list[str] = []
+    monkeypatch.setattr(pulumi.log, "info", lambda message, *args, **kwargs: logs.append(message))
+    return logs
+
+
+def test_cortex_user_grant_keeps_a_grant_it_did_not_make(acct: Acct, monkeypatch: pytest.MonkeyPatch) -> None:
     acct.sql("GRANT DATABASE ROLE SNOWFLAKE.CORTEX_USER TO ROLE R2")
     core = CortexUserGrantCore()
     mark = acct.mark()
     id_, outs = up(core, acct, {"role": "R2"})
     assert outs["preexisting"] is True and acct.ddl_since(mark) == []
+    logs = released_logs(monkeypatch)
     core.delete(acct.session, id_, outs)
     assert CORTEX_USER in acct.grants_to("R2")
+    assert logs == ["CortexUserGrant R2: released, not revoked (SNOWFLAKE.CORTEX_USER: held before this stack "
+                    "granted it); this stack no longer manages it and left it as it is."]
 
 
-def test_model_creator_grant_manages_only_what_it_added(acct: Acct) -> None:
+def test_model_creator_grant_manages_only_what_it_added(acct: Acct, monkeypatch: pytest.MonkeyPatch) -> None:
     acct.sql("GRANT USAGE ON DATABASE DB TO ROLE R1")  # set up outside Pulumi
     core = ModelCreatorGrantCore()
     id_, outs = up(core, acct, {"role": "r1", "database": "db", "schema": "s"})
@@ -79,12 +90,15 @@ def test_model_creator_grant_manages_only_what_it_added(acct: Acct) -> None:
     assert_noop(core, acct, id_, outs, {"role": "R1", "database": "DB", "schema": "S"})
 
     mark = acct.mark()
+    logs = released_logs(monkeypatch)
     core.delete(acct.session, id_, outs)
     assert sorted(acct.ddl_since(mark)) == [
         "REVOKE CREATE MODEL ON SCHEMA DB.S FROM ROLE R1",
         "REVOKE USAGE ON SCHEMA DB.S FROM ROLE R1",
     ]
     assert acct.grants_to("R1") & CREATOR == {("USAGE", "DATABASE", "DB")}
+    assert len(logs) == 1 and logs[0].startswith("ModelCreatorGrant R1|DB.S: released, not revoked (USAGE ON "
+                                                 "DATABASE: held before"), logs
 
 
 def test_model_creator_grant_drift_is_repaired_in_place(acct: Acct) -> None:

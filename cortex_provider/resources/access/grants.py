@@ -23,6 +23,7 @@ from cortex_provider.resources import grant_cache as cache
 from cortex_provider.resources.base import Applied, Diff, ResourceCore
 from cortex_provider.resources.grants import revoke_quietly
 from cortex_provider.resources.names import ident, split_id, to_ident
+from cortex_provider.resources.ownership import left_in_place, log_release
 from cortex_provider.session import Session
 from cortex_provider.sql import access as sql
 from cortex_provider.sql.grants import GrantDatabaseRole, RevokeDatabaseRole, ShowGrants
@@ -169,6 +170,10 @@ class AiAccessGrantCore(ResourceCore[AiAccessGrantSpec]):
         if managed is None:  # state without the list: revoke nothing we cannot prove we granted
             return
         spec = self.parse(props)
+        missing = props.get("missing_grants") or []
+        held = [k for k in wanted(spec) if k not in managed and k not in missing]
+        if held:
+            log_release(left_in_place(self.kind, spec.role, held))
         self._revoke(session, to_ident(spec.role), wanted(spec), list(managed))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 
 from cortex_provider.pulumi.base import CoreProvider
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.access.grants import AiAccessGrantCore
 from cortex_provider.resources.access.lockdown import AiLockdownCore
 
@@ -49,7 +49,7 @@ class AiAccessGrant(CortexResource):
         props = {"role": role, "functions": functions if functions is not None else ["ALL"],
                  "base_models": base_models or [], "database_role": database_role,
                  "managed_grants": None, "missing_grants": None}
-        super().__init__(AiAccessGrantProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(AiAccessGrantProvider(), resource_name, props, kind_options(opts))
 
 
 class AiLockdown(CortexResource):
@@ -65,4 +65,4 @@ class AiLockdown(CortexResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         props = {"ai_functions": ai_functions, "models": models, "revoked_defaults": None,
                  "restored_defaults": None}
-        super().__init__(AiLockdownProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(AiLockdownProvider(), resource_name, props, kind_options(opts))

@@ -27,7 +27,7 @@ from pulumi.dynamic import CheckResult
 from cortex_provider.errors import CortexProviderError
 from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider, stack_config
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.credits import COMPLETE_RATES_KEY, rates_from_stack_config
 from cortex_provider.resources.distillation import DistillationCore, measure_fingerprint
 from cortex_provider.resources.distillation_plan import PLAN_KEY, labelling_plan, needs_plan
@@ -113,4 +113,4 @@ class DistillationDataset(CortexResource):
             "complete_input_tokens": None,
             "complete_output_tokens": None,
         }
-        super().__init__(DistillationProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(DistillationProvider(), resource_name, props, kind_options(opts))

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from cortex_provider.pulumi.base import CoreProvider
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.evaluation import EvaluationCore
 
 
@@ -66,4 +66,4 @@ class ModelEvaluation(CortexResource):
             "passed": None,
             "reason": None,
         }
-        super().__init__(EvaluationProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(EvaluationProvider(), resource_name, props, kind_options(opts))

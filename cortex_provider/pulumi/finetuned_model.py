@@ -29,7 +29,7 @@ from cortex_provider.pulumi.base import CoreProvider, claim_inputs, spec_inputs,
 from cortex_provider.pulumi.connection import session_for_provider, stack_config
 from cortex_provider.pulumi.keyword_args import FineTunedModelKwargs
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.credits import rates_from_stack_config
 from cortex_provider.resources.finetune.core import FineTunedModelCore
 from cortex_provider.resources.finetune.costs import fingerprint
@@ -161,4 +161,4 @@ class FineTunedModel(CortexResource):
         props: dict[str, Any] = {key: None for key in OUTPUT_KEYS}
         props.update(spec_inputs(FineTunedModelSpec, "FineTunedModel", args, {"model_name": "name"}))
         props.update(claim_props(resource_name, adopt))
-        super().__init__(FineTunedModelProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(FineTunedModelProvider(), resource_name, props, kind_options(opts))

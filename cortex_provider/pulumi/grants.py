@@ -13,7 +13,7 @@ from __future__ import annotations
 import pulumi
 
 from cortex_provider.pulumi.base import CoreProvider
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.grants import CortexUserGrantCore, ModelUsageGrantCore
 from cortex_provider.resources.grants_creator import ModelCreatorGrantCore
 
@@ -42,7 +42,7 @@ class CortexUserGrant(CortexResource):
         self, resource_name: str, role: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
     ) -> None:
         props = {"role": role, "database_role": None, "preexisting": None}
-        super().__init__(CortexUserGrantProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(CortexUserGrantProvider(), resource_name, props, kind_options(opts))
 
 
 class ModelCreatorGrant(CortexResource):
@@ -70,7 +70,7 @@ class ModelCreatorGrant(CortexResource):
             "managed_privileges": None,
             "missing_privileges": None,
         }
-        super().__init__(ModelCreatorGrantProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(ModelCreatorGrantProvider(), resource_name, props, kind_options(opts))
 
 
 class ModelUsageGrant(CortexResource):
@@ -93,4 +93,4 @@ class ModelUsageGrant(CortexResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"role": role, "model": model, "database": database, "schema": schema, "preexisting": None}
-        super().__init__(ModelUsageGrantProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(ModelUsageGrantProvider(), resource_name, props, kind_options(opts))

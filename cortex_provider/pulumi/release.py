@@ -15,7 +15,7 @@ from cortex_provider.pulumi.base import CoreProvider, spec_inputs, unknown_keys,
 from cortex_provider.pulumi.connection import session_for_provider
 from cortex_provider.pulumi.keyword_args import ModelReleaseKwargs
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.finetune.plan import preflight_measure
 from cortex_provider.resources.ownership import Claim, OwnershipError
 from cortex_provider.resources.release.core import ModelReleaseCore
@@ -76,4 +76,4 @@ class ModelRelease(CortexResource):
         if "keep" in args and args["keep"] is None:
             props["keep"] = ALL_VERSIONS
         props.update(claim_props(resource_name, adopt))
-        super().__init__(ModelReleaseProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(ModelReleaseProvider(), resource_name, props, kind_options(opts))

@@ -17,7 +17,7 @@ from pulumi.dynamic import CheckResult, DiffResult
 
 from cortex_provider.pulumi.base import CoreProvider
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.pulumi.share import check_tolerant, diff_tolerant
 from cortex_provider.pulumi.targets import target_session
 from cortex_provider.resources.replication import ReplicationCore
@@ -77,4 +77,4 @@ class ModelReplication(CortexResource):
             target_connections=target_connections or {},
         )
         props.update(claim_props(resource_name, adopt))
-        super().__init__(ModelReplicationProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(ModelReplicationProvider(), resource_name, props, kind_options(opts))

@@ -16,6 +16,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from cortex_provider.pulumi.output_wait import install as one_pass_output_wait
+
 MODULE = "cortex"
 LEGACY_TYPE = "pulumi-python:dynamic:Resource"
 PREFIX = f"pulumi-python:dynamic/{MODULE}:"
@@ -31,9 +33,11 @@ def kind_in(resource_type: str) -> str | None:
     return resource_type.removeprefix(PREFIX) if resource_type.startswith(PREFIX) else None
 
 
-def with_legacy_alias(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    """`opts` plus the alias to LEGACY_TYPE, which every kind's constructor passes straight to
-    pulumi.dynamic.Resource.__init__."""
+def kind_options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """The options every kind's constructor passes straight to pulumi.dynamic.Resource.__init__: `opts`
+    plus the alias to LEGACY_TYPE. A program that declares a cortex resource also gets the one-pass
+    final Output wait (output_wait.py), whichever way it was written."""
+    one_pass_output_wait()
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=LEGACY_TYPE)]))
 
 
@@ -44,7 +48,7 @@ class CortexResource(Resource):
     No constructor of its own: the SDK records in each resource's state the stack above the third
     `__init__` it finds (pulumi/runtime/resource.py, _get_stack_trace), so a constructor here would add
     one frame (~150 bytes of checkpoint) to every resource and record this file, not the kind's, as its
-    source position. Each kind calls `super().__init__(provider, name, props, with_legacy_alias(opts))`.
+    source position. Each kind calls `super().__init__(provider, name, props, kind_options(opts))`.
     """
 
     kind = ""

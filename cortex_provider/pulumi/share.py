@@ -15,7 +15,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, DiffResult
 
 from cortex_provider.pulumi.base import CoreProvider, claim_inputs, is_unknown, without_provider
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.base import ResourceCore, same
 from cortex_provider.resources.share import ShareCore
 
@@ -115,4 +115,4 @@ class ModelShare(CortexResource):
             else consumer_accounts,
         )
         props.update(claim_props(resource_name, adopt))
-        super().__init__(ModelShareProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(ModelShareProvider(), resource_name, props, kind_options(opts))

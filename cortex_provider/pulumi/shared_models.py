@@ -13,7 +13,7 @@ import pulumi
 
 from cortex_provider.pulumi.base import CoreProvider
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.shared_models import SharedModelsCore
 
 OUTPUTS = ("other_roles", "status", "models", "provider_account")
@@ -59,4 +59,4 @@ class SharedModels(CortexResource):
             roles=list(roles) if isinstance(roles, tuple) else roles,
         )
         props.update(claim_props(resource_name, adopt))
-        super().__init__(SharedModelsProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(SharedModelsProvider(), resource_name, props, kind_options(opts))

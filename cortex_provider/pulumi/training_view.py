@@ -19,7 +19,7 @@ from cortex_provider.errors import CortexProviderError
 from cortex_provider.pulumi.base import CoreProvider, unknown_keys, without_provider
 from cortex_provider.pulumi.connection import session_for_provider
 from cortex_provider.pulumi.owner import claim_props
-from cortex_provider.pulumi.resource_type import CortexResource, with_legacy_alias
+from cortex_provider.pulumi.resource_type import CortexResource, kind_options
 from cortex_provider.resources.ownership import Claim, OwnershipError
 from cortex_provider.resources.training_view import TrainingViewCore
 from cortex_provider.resources.training_view_probe import probe_change, would_take
@@ -107,4 +107,4 @@ class TrainingView(CortexResource):
         }
         if source_ready is not None:
             props["source_ready"] = source_ready
-        super().__init__(TrainingViewProvider(), resource_name, props, with_legacy_alias(opts))
+        super().__init__(TrainingViewProvider(), resource_name, props, kind_options(opts))

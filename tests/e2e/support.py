@@ -1,5 +1,6 @@
 """Shared by the e2e suites: seeding the emulator's demo data, a seeded emulator with a project copy,
-and ordered-suite skipping. (The project copy and the engine live in tests/e2e/engine.py.)"""
+ordered-suite skipping, and the check that a failing preview changed nothing. (The project copy and the
+engine live in tests/e2e/engine.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "admin"  # the emulator provisions an account's admin with the password of its first login
+# What a statement that changes Snowflake starts with: a preview sends none of them.
+DDL = ("CREATE", "DROP", "ALTER", "GRANT", "REVOKE")
 
 
 @contextlib.contextmanager
@@ -85,3 +88,28 @@ def demo_project(root: Path, rows: int = 20) -> Iterator[tuple[Emulator, EngineP
         yield emu, EngineProject(root / "project", emu.port)
     finally:
         emu.stop()
+
+
+@contextlib.contextmanager
+def views_only_project(root: Path) -> Iterator[tuple[Emulator, EngineProject, dict[str, Any]]]:
+    """demo_project with the models left out (the views alone: nothing to train), after its first `up`;
+    yields the emulator, the project and the spec it was brought up with."""
+    with demo_project(root) as (emu, project):
+        spec = {**project.spec(), "models": []}
+        project.set_spec(spec)
+        assert project.run("up").ok
+        yield emu, project, spec
+
+
+def failed_preview_then_up(emu: Emulator, project: EngineProject, stack: str = "local", *, account: str = "LOCAL",
+                           **preview: Any) -> tuple[str, str]:
+    """Run `preview` of `stack` (it must fail and send no DDL), then `up` (it must fail too); what each
+    printed."""
+    before = len(emu.query_log(account))
+    planned = project.run("preview", stack, **preview)
+    sent = [str(e["statement"]) for e in emu.query_log(account)[before:]]
+    assert not planned.ok, planned.stdout[-2000:]
+    assert not [s for s in sent if s.lstrip().upper().startswith(DDL)], sent
+    up = project.run("up", stack)
+    assert not up.ok
+    return planned.stdout + planned.stderr, up.stdout + up.stderr

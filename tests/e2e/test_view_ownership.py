@@ -14,20 +14,16 @@ import pytest
 from cortex_provider.resources.ownership import Owner, parse_record
 from tests.conftest import Emulator
 from tests.e2e.engine import EngineProject
-from tests.e2e.support import demo_project, skip_after_failure
+from tests.e2e.support import failed_preview_then_up, skip_after_failure, views_only_project
 
 ACCOUNT = "LOCAL"
 FQ = "CORTEX_DEMO.MODELS"
-DDL = ("CREATE", "DROP", "ALTER", "GRANT", "REVOKE")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, EngineProject, dict[str, Any]]]:
-    with demo_project(tmp_path_factory.mktemp("view-ownership")) as (emu, project):
-        spec = {**project.spec(), "models": []}  # the views alone: nothing to train
-        project.set_spec(spec)
-        assert project.run("up").ok
-        yield emu, project, spec
+    with views_only_project(tmp_path_factory.mktemp("view-ownership")) as made:
+        yield made
 
 
 @pytest.fixture(autouse=True)
@@ -40,14 +36,7 @@ def _preview_refused(emu: Emulator, project: EngineProject, spec: dict[str, Any]
     data = project.load("local")
     data["config"]["cortex:spec"] = spec
     project.save(data, stack)
-    before = len(emu.query_log(ACCOUNT))
-    preview = project.run("preview", stack)
-    sent = [str(e["statement"]) for e in emu.query_log(ACCOUNT)[before:]]
-    assert not preview.ok, preview.stdout[-2000:]
-    assert not [s for s in sent if s.lstrip().upper().startswith(DDL)], sent
-    up = project.run("up", stack)
-    assert not up.ok
-    text = preview.stdout + preview.stderr
+    text, _ = failed_preview_then_up(emu, project, stack, account=ACCOUNT)
     assert "Fix:" in text and "Traceback" not in text
     return text
 

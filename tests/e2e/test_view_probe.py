@@ -15,32 +15,21 @@ import pytest
 
 from tests.conftest import Emulator
 from tests.e2e.engine import EngineProject
-from tests.e2e.support import demo_project
+from tests.e2e.support import failed_preview_then_up, views_only_project
 
 ACCOUNT = "LOCAL"
-DDL = ("CREATE", "DROP", "ALTER", "GRANT", "REVOKE")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, EngineProject, dict[str, Any]]]:
-    with demo_project(tmp_path_factory.mktemp("view-probe")) as (emu, project):
-        spec = {**project.spec(), "models": []}  # the views alone: nothing to train
-        project.set_spec(spec)
-        assert project.run("up").ok
-        yield emu, project, spec
+    with views_only_project(tmp_path_factory.mktemp("view-probe")) as made:
+        yield made
 
 
 def _preview_then_up(emu: Emulator, project: EngineProject, spec: dict[str, Any]) -> tuple[str, str]:
     """(what the failing preview printed, what the failing up printed); preview sends no DDL."""
     project.set_spec(spec)
-    before = len(emu.query_log(ACCOUNT))
-    preview = project.run("preview", diff=True)
-    sent = [str(e["statement"]) for e in emu.query_log(ACCOUNT)[before:]]
-    assert not preview.ok, preview.stdout[-2000:]
-    assert not [s for s in sent if s.lstrip().upper().startswith(DDL)], sent
-    up = project.run("up")
-    assert not up.ok
-    return preview.stdout + preview.stderr, up.stdout + up.stderr
+    return failed_preview_then_up(emu, project, diff=True)
 
 
 def test_a_new_query_on_a_missing_table_fails_the_preview(setup: tuple[Emulator, EngineProject, dict[str, Any]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from typing import Any
 
 DATABASE, SCHEMA = "CORTEX_DEMO", "MODELS"
@@ -58,21 +59,22 @@ def set_options(model: dict[str, Any], value: Any) -> None:
         model["options"] = value
 
 
+def _unused(used: set[str], name: Callable[[int], str], first: int) -> str:
+    """name(n) for the first n >= first never declared in this sequence; it is declared from now on."""
+    n = first
+    while name(n) in used:
+        n += 1
+    used.add(name(n))
+    return name(n)
+
+
 def _fresh(used: set[str], stem: str) -> str:
     """A name never declared in this sequence (a retained model keeps its name in Snowflake)."""
-    n = 2
-    while f"{stem}_V{n}" in used:
-        n += 1
-    used.add(f"{stem}_V{n}")
-    return f"{stem}_V{n}"
+    return _unused(used, lambda n: f"{stem}_V{n}", 2)
 
 
 def _new(used: set[str], stem: str) -> str:
-    n = 1
-    while f"{stem}_{n}" in used:
-        n += 1
-    used.add(f"{stem}_{n}")
-    return f"{stem}_{n}"
+    return _unused(used, lambda n: f"{stem}_{n}", 1)
 
 
 def _stem(name: str) -> str:
